@@ -1,0 +1,49 @@
+/*
+ * common.c: monotonic time, deadlines and the one way the library reports a
+ * configuration error (a single line on stderr, exit status 2, DESIGN §5).
+ */
+#include "common.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+uint64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void deadline_start(struct deadline *d, int timeout_ms)
+{
+    d->forever = timeout_ms < 0;
+    d->at_ms = d->forever ? 0 : now_ms() + (uint64_t)timeout_ms;
+}
+
+int deadline_left(const struct deadline *d)
+{
+    uint64_t now;
+
+    if (d->forever)
+        return -1;
+    now = now_ms();
+    if (now >= d->at_ms)
+        return 0;
+    /* Round up by one so poll() never wakes a hair early and reports a false timeout. */
+    return (int)(d->at_ms - now) + 1;
+}
+
+void config_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    fflush(stderr);
+    exit(2);
+}

@@ -1,0 +1,70 @@
+/*
+ * device.c: the device's socket pool, socket ordinals and counters. All state is
+ * atomic: any thread may open and close sockets.
+ */
+#include "device.h"
+
+#include <string.h>
+
+#include "knobs.h"
+
+atomic_uint_fast64_t device_counters[COUNTER_COUNT];
+
+static const char *const counter_names[COUNTER_COUNT] = {
+    [COUNTER_SOCKETS_OPEN] = "sockets.open",
+    [COUNTER_SOCKETS_OPENED] = "sockets.opened",
+    [COUNTER_BYTES_SENT] = "bytes.sent",
+    [COUNTER_BYTES_RECEIVED] = "bytes.received",
+    [COUNTER_DATAGRAMS_SENT] = "datagrams.sent",
+    [COUNTER_DATAGRAMS_RECEIVED] = "datagrams.received",
+    [COUNTER_TCP_CONNECTS] = "tcp.connects",
+    [COUNTER_TCP_ACCEPTS] = "tcp.accepts",
+    [COUNTER_DNS_QUERIES] = "dns.queries",
+};
+
+static atomic_uint ordinals;
+static const struct link_ops *link;
+
+int counter_find(const char *name)
+{
+    if (name == NULL)
+        return -1;
+    for (int i = 0; i < COUNTER_COUNT; i++)
+        if (strcmp(counter_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+void device_init(void)
+{
+    link = &host_link;
+}
+
+bool device_pool_take(void)
+{
+    uint_fast64_t open = atomic_load(&device_counters[COUNTER_SOCKETS_OPEN]);
+    uint_fast64_t limit = (uint_fast64_t)knob_int(KNOB_DEVICE_SOCKETS);
+
+    do {
+        if (open >= limit)
+            return false;
+    } while (!atomic_compare_exchange_weak(&device_counters[COUNTER_SOCKETS_OPEN], &open,
+                                           open + 1));
+    counter_add(COUNTER_SOCKETS_OPENED, 1);
+    return true;
+}
+
+void device_pool_give(void)
+{
+    atomic_fetch_sub(&device_counters[COUNTER_SOCKETS_OPEN], 1);
+}
+
+unsigned device_next_ordinal(void)
+{
+    return atomic_fetch_add(&ordinals, 1) + 1;
+}
+
+const struct link_ops *device_link(void)
+{
+    return link;
+}

@@ -1,0 +1,50 @@
+/*
+ * device.h: what belongs to the device as a whole: its socket pool, the ordinals that
+ * name sockets in logs, the counters of the control API, and its link.
+ */
+#ifndef NSEMU_DEVICE_H
+#define NSEMU_DEVICE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "link.h"
+
+/* Counters of nsemu_counter(); the names are in device.c. */
+enum counter_id {
+    COUNTER_SOCKETS_OPEN,    /* sockets open now (DNS lookups included) */
+    COUNTER_SOCKETS_OPENED,  /* sockets opened since start */
+    COUNTER_BYTES_SENT,      /* payload bytes the device sent (TCP and UDP) */
+    COUNTER_BYTES_RECEIVED,  /* payload bytes the device received */
+    COUNTER_DATAGRAMS_SENT,
+    COUNTER_DATAGRAMS_RECEIVED,
+    COUNTER_TCP_CONNECTS,    /* connections established by connect */
+    COUNTER_TCP_ACCEPTS,     /* connections accepted */
+    COUNTER_DNS_QUERIES,     /* DNS queries sent */
+    COUNTER_COUNT
+};
+
+extern atomic_uint_fast64_t device_counters[COUNTER_COUNT];
+
+static inline void counter_add(enum counter_id id, uint64_t n)
+{
+    atomic_fetch_add_explicit(&device_counters[id], n, memory_order_relaxed);
+}
+
+/* The counter of that name, or -1. */
+int counter_find(const char *name);
+
+void device_init(void);
+
+/* Takes one socket of the pool (device.sockets); false when none is left. */
+bool device_pool_take(void);
+void device_pool_give(void);
+
+/* The next socket ordinal (1 = first opened), as event logs name sockets. */
+unsigned device_next_ordinal(void);
+
+/* The link the device's sockets live on. */
+const struct link_ops *device_link(void);
+
+#endif /* NSEMU_DEVICE_H */

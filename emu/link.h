@@ -1,0 +1,39 @@
+/*
+ * link.h: the link interface (DESIGN §3). A link decides where the device's sockets
+ * live and how its interfaces come up: the host link (emu/host_link.c) keeps them in
+ * the host's network namespace; the tap link (tap/) registers its own ops. emu/ calls
+ * links only through this struct.
+ */
+#ifndef NSEMU_LINK_H
+#define NSEMU_LINK_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#include <netsocket/nsapi_types.h>
+
+#include "addr.h"
+
+struct network_interface;
+
+struct link_ops {
+    const char *name;
+    /* A new kernel socket for the device, nonblocking and close-on-exec; fd or -errno. */
+    int (*socket)(int family, int type);
+    /* Brings ni up (addresses, DHCP); runs on the caller's thread; NSAPI error. */
+    nsapi_error_t (*up)(struct network_interface *ni);
+    void (*down)(struct network_interface *ni);
+    /* Rewrites the address a device socket binds to (DESIGN §3's binding rule and port
+     * offset); returns the port the device asked for, for its own view. */
+    void (*bind_address)(struct network_interface *ni, struct sockaddr_storage *ss);
+    /* For an unbound socket about to reach dest: the address to bind first, or false
+     * to let the kernel choose. */
+    bool (*source_for)(struct network_interface *ni, const struct sockaddr *dest,
+                       struct sockaddr_storage *src, socklen_t *len);
+    /* DNS servers the link learned for ni (from DHCP), at most max; how many. */
+    int (*dhcp_dns_servers)(struct network_interface *ni, struct addr_port *out, int max);
+};
+
+extern const struct link_ops host_link;
+
+#endif /* NSEMU_LINK_H */

@@ -1,0 +1,274 @@
+/*
+ * netif.c: the device's network interfaces: their life cycle (connect, disconnect,
+ * status callbacks on the stack thread), static or DHCP configuration and added DNS
+ * servers. How an interface really comes up is the link's business (link.h).
+ */
+#include "netif.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "device.h"
+#include "knobs.h"
+#include "stack.h"
+
+static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct network_interface *default_instance;
+
+struct network_interface *netif_new(enum netif_kind kind)
+{
+    struct network_interface *ni;
+
+    emu_ensure();
+    ni = calloc(1, sizeof(*ni));
+    if (ni == NULL)
+        return NULL;
+    ni->kind = kind;
+    pthread_mutex_init(&ni->lock, NULL);
+    atomic_init(&ni->status, NSAPI_STATUS_DISCONNECTED);
+    ni->dhcp = true;
+    ni->refs = 1;
+    knob_text(KNOB_DEVICE_MAC, ni->mac, sizeof(ni->mac));
+    return ni;
+}
+
+struct network_interface *netif_default(void)
+{
+    pthread_mutex_lock(&default_lock);
+    if (default_instance == NULL) {
+        default_instance = netif_new(NETIF_ETHERNET);
+        if (default_instance != NULL)
+            default_instance->is_default = true;
+    }
+    pthread_mutex_unlock(&default_lock);
+    return default_instance;
+}
+
+void netif_ref(struct network_interface *ni)
+{
+    pthread_mutex_lock(&ni->lock);
+    ni->refs++;
+    pthread_mutex_unlock(&ni->lock);
+}
+
+void netif_unref(struct network_interface *ni)
+{
+    unsigned left;
+
+    if (ni == NULL)
+        return;
+    pthread_mutex_lock(&ni->lock);
+    left = --ni->refs;
+    pthread_mutex_unlock(&ni->lock);
+    if (left == 0) {
+        pthread_mutex_destroy(&ni->lock);
+        free(ni);
+    }
+}
+
+void netif_delete(struct network_interface *ni)
+{
+    if (ni->is_default)
+        return;
+    if (netif_is_up(ni))
+        netif_disconnect(ni);
+    netif_attach(ni, NULL, NULL);
+    netif_unref(ni);
+}
+
+bool netif_is_up(struct network_interface *ni)
+{
+    int st = atomic_load_explicit(&ni->status, memory_order_acquire);
+
+    return st == NSAPI_STATUS_GLOBAL_UP || st == NSAPI_STATUS_LOCAL_UP;
+}
+
+void netif_sources(struct network_interface *ni, nsapi_addr_t *v4, nsapi_addr_t *v6)
+{
+    pthread_mutex_lock(&ni->lock);
+    *v4 = ni->src4;
+    *v6 = ni->src6;
+    pthread_mutex_unlock(&ni->lock);
+}
+
+/* ---- status and its callback, on the stack thread ------------------------------- */
+
+struct status_change {
+    struct network_interface *ni;
+    nsapi_connection_status_t status;
+};
+
+static void status_on_loop(void *arg)
+{
+    struct status_change *c = arg;
+    void (*cb)(void *, nsapi_event_t, intptr_t);
+    void *ctx;
+
+    pthread_mutex_lock(&c->ni->lock);
+    atomic_store(&c->ni->status, c->status);
+    cb = c->ni->cb;
+    ctx = c->ni->cb_ctx;
+    pthread_mutex_unlock(&c->ni->lock);
+    if (cb != NULL)
+        cb(ctx, NSAPI_EVENT_CONNECTION_STATUS_CHANGE, (intptr_t)c->status);
+}
+
+/* Sets the status and runs the callback with it before returning. */
+static void set_status(struct network_interface *ni, nsapi_connection_status_t status)
+{
+    struct status_change c = {ni, status};
+
+    stack_run_sync(status_on_loop, &c);
+}
+
+static void clear_addresses(struct network_interface *ni)
+{
+    pthread_mutex_lock(&ni->lock);
+    ni->ip[0] = ni->mask[0] = ni->gw[0] = '\0';
+    pthread_mutex_unlock(&ni->lock);
+}
+
+/* Claims the interface for one connect or disconnect; the error when it cannot. */
+static nsapi_error_t claim(struct network_interface *ni, bool want_up)
+{
+    nsapi_error_t r = NSAPI_ERROR_OK;
+
+    pthread_mutex_lock(&ni->lock);
+    if (ni->busy)
+        r = NSAPI_ERROR_ALREADY;
+    else if (want_up && netif_is_up(ni))
+        r = NSAPI_ERROR_IS_CONNECTED;
+    else if (!want_up && !netif_is_up(ni))
+        r = NSAPI_ERROR_NO_CONNECTION;
+    else
+        ni->busy = true;
+    pthread_mutex_unlock(&ni->lock);
+    return r;
+}
+
+static void release(struct network_interface *ni)
+{
+    pthread_mutex_lock(&ni->lock);
+    ni->busy = false;
+    pthread_mutex_unlock(&ni->lock);
+}
+
+nsapi_error_t netif_connect(struct network_interface *ni)
+{
+    nsapi_error_t r;
+
+    if (stack_on_loop_thread())
+        return NSAPI_ERROR_WOULD_BLOCK; /* connecting blocks; callbacks must not */
+    r = claim(ni, true);
+    if (r != NSAPI_ERROR_OK)
+        return r;
+    set_status(ni, NSAPI_STATUS_CONNECTING);
+    r = device_link()->up(ni);
+    if (r == NSAPI_ERROR_OK) {
+        set_status(ni, NSAPI_STATUS_GLOBAL_UP);
+    } else {
+        clear_addresses(ni);
+        set_status(ni, NSAPI_STATUS_DISCONNECTED);
+    }
+    release(ni);
+    return r;
+}
+
+nsapi_error_t netif_disconnect(struct network_interface *ni)
+{
+    nsapi_error_t r = claim(ni, false);
+
+    if (r != NSAPI_ERROR_OK)
+        return r;
+    device_link()->down(ni);
+    clear_addresses(ni);
+    set_status(ni, NSAPI_STATUS_DISCONNECTED);
+    release(ni);
+    return NSAPI_ERROR_OK;
+}
+
+nsapi_error_t netif_set_network(struct network_interface *ni, const char *ip,
+                                const char *mask, const char *gw)
+{
+    nsapi_addr_t a, m, g;
+
+    if (!addr_parse(ip, &a) || addr_is_any(&a))
+        return NSAPI_ERROR_PARAMETER;
+    /* IPv4 needs a netmask; an IPv6 address may go without one, as may any gateway. */
+    if (!(mask[0] == '\0' && a.version == NSAPI_IPv6) &&
+        (!addr_parse(mask, &m) || m.version != NSAPI_IPv4))
+        return NSAPI_ERROR_PARAMETER;
+    if (gw[0] != '\0' && (!addr_parse(gw, &g) || g.version != a.version))
+        return NSAPI_ERROR_PARAMETER;
+    pthread_mutex_lock(&ni->lock);
+    addr_format(&a, ni->static_ip, sizeof(ni->static_ip));
+    snprintf(ni->static_mask, sizeof(ni->static_mask), "%s", mask);
+    snprintf(ni->static_gw, sizeof(ni->static_gw), "%s", gw);
+    ni->dhcp = false;
+    pthread_mutex_unlock(&ni->lock);
+    return NSAPI_ERROR_OK;
+}
+
+void netif_set_dhcp(struct network_interface *ni, bool dhcp)
+{
+    pthread_mutex_lock(&ni->lock);
+    ni->dhcp = dhcp;
+    pthread_mutex_unlock(&ni->lock);
+}
+
+nsapi_error_t netif_add_dns_server(struct network_interface *ni, const nsapi_addr_t *addr,
+                                   uint16_t port)
+{
+    nsapi_error_t r = NSAPI_ERROR_OK;
+
+    pthread_mutex_lock(&ni->lock);
+    if (ni->ndns == NETIF_MAX_DNS) {
+        r = NSAPI_ERROR_NO_MEMORY;
+    } else {
+        /* Added servers are asked first, the latest first, as in Mbed's nsapi_dns. */
+        memmove(&ni->dns[1], &ni->dns[0], (size_t)ni->ndns * sizeof(ni->dns[0]));
+        ni->dns[0].addr = *addr;
+        ni->dns[0].port = port;
+        ni->ndns++;
+    }
+    pthread_mutex_unlock(&ni->lock);
+    return r;
+}
+
+int netif_dns_servers(struct network_interface *ni, struct addr_port *out, int max)
+{
+    int n;
+
+    pthread_mutex_lock(&ni->lock);
+    n = ni->ndns < max ? ni->ndns : max;
+    memcpy(out, ni->dns, (size_t)n * sizeof(*out));
+    pthread_mutex_unlock(&ni->lock);
+    return n;
+}
+
+struct attach_args {
+    struct network_interface *ni;
+    void (*cb)(void *, nsapi_event_t, intptr_t);
+    void *ctx;
+};
+
+static void attach_on_loop(void *arg)
+{
+    struct attach_args *a = arg;
+
+    pthread_mutex_lock(&a->ni->lock);
+    a->ni->cb = a->cb;
+    a->ni->cb_ctx = a->ctx;
+    pthread_mutex_unlock(&a->ni->lock);
+}
+
+void netif_attach(struct network_interface *ni,
+                  void (*cb)(void *ctx, nsapi_event_t ev, intptr_t arg), void *ctx)
+{
+    struct attach_args a = {ni, cb, ctx};
+
+    /* Through the stack thread, so once this returns the old callback is not running. */
+    stack_run_sync(attach_on_loop, &a);
+}

@@ -1,0 +1,153 @@
+/*
+ * stack.c: the stack thread and its libuv loop (DESIGN §2, threading). Owns the loop,
+ * the message queue other threads post into, and library start-up. Only this thread
+ * touches libuv handles; other threads reach it through stack_post and stack_run_sync.
+ */
+#include "stack.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "device.h"
+#include "knobs.h"
+
+static struct {
+    uv_loop_t loop;
+    uv_async_t wakeup;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t done;
+    struct stack_msg *head, *tail;
+} stack = {
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .done = PTHREAD_COND_INITIALIZER,
+};
+
+static _Thread_local bool on_loop_thread;
+static pthread_once_t start_once = PTHREAD_ONCE_INIT;
+static atomic_bool started;
+
+bool stack_on_loop_thread(void)
+{
+    return on_loop_thread;
+}
+
+uv_loop_t *stack_loop(void)
+{
+    return &stack.loop;
+}
+
+static void drain_queue(uv_async_t *handle)
+{
+    (void)handle;
+    for (;;) {
+        struct stack_msg *m;
+
+        pthread_mutex_lock(&stack.lock);
+        m = stack.head;
+        if (m != NULL) {
+            stack.head = m->next;
+            if (stack.head == NULL)
+                stack.tail = NULL;
+        }
+        pthread_mutex_unlock(&stack.lock);
+        if (m == NULL)
+            return;
+        m->fn(m->arg); /* m may be reused or freed from here on */
+    }
+}
+
+static void *loop_main(void *unused)
+{
+    (void)unused;
+    on_loop_thread = true;
+    uv_run(&stack.loop, UV_RUN_DEFAULT);
+    return NULL;
+}
+
+void stack_post(struct stack_msg *m)
+{
+    m->next = NULL;
+    pthread_mutex_lock(&stack.lock);
+    if (stack.tail != NULL)
+        stack.tail->next = m;
+    else
+        stack.head = m;
+    stack.tail = m;
+    pthread_mutex_unlock(&stack.lock);
+    uv_async_send(&stack.wakeup);
+}
+
+struct sync_call {
+    struct stack_msg msg;
+    void (*fn)(void *);
+    void *arg;
+    bool finished;
+};
+
+static void run_sync_call(void *arg)
+{
+    struct sync_call *c = arg;
+
+    c->fn(c->arg);
+    pthread_mutex_lock(&stack.lock);
+    c->finished = true;
+    pthread_cond_broadcast(&stack.done);
+    pthread_mutex_unlock(&stack.lock);
+}
+
+void stack_run_sync(void (*fn)(void *), void *arg)
+{
+    struct sync_call c = {.msg = {.fn = run_sync_call, .arg = &c}, .fn = fn, .arg = arg};
+
+    if (on_loop_thread) {
+        fn(arg);
+        return;
+    }
+    stack_post(&c.msg);
+    pthread_mutex_lock(&stack.lock);
+    while (!c.finished)
+        pthread_cond_wait(&stack.done, &stack.lock);
+    pthread_mutex_unlock(&stack.lock);
+}
+
+static void start_library(void)
+{
+    pthread_attr_t attr;
+    sigset_t all, old;
+
+    knobs_load_environment();
+    device_init();
+    if (uv_loop_init(&stack.loop) != 0 || uv_async_init(&stack.loop, &stack.wakeup, drain_queue) != 0) {
+        fprintf(stderr, "nsemu: cannot start the stack thread's event loop\n");
+        exit(2);
+    }
+    /* The stack thread takes no signals: they belong to the device program. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&stack.thread, &attr, loop_main, NULL) != 0) {
+        fprintf(stderr, "nsemu: cannot start the stack thread\n");
+        exit(2);
+    }
+    pthread_attr_destroy(&attr);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    atomic_store(&started, true);
+}
+
+void emu_ensure(void)
+{
+    if (!atomic_load_explicit(&started, memory_order_acquire))
+        pthread_once(&start_once, start_library);
+}
+
+/* Configuration errors surface when the program starts, before main() runs, as DESIGN
+ * §5 says; the stack thread itself starts here too. */
+__attribute__((constructor)) static void emu_constructor(void)
+{
+    emu_ensure();
+}

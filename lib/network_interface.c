@@ -1,0 +1,177 @@
+/*
+ * network_interface.c: the public NetworkInterface / EthernetInterface / WiFiInterface
+ * functions: argument and kind checks (DESIGN §2), then emu/netif.c does the work.
+ */
+#include <netsocket/network_interface.h>
+
+#include <string.h>
+
+#include "common.h"
+#include "dns.h"
+#include "netif.h"
+
+NSEMU_EXPORT ethernet_interface_t *ethernet_interface_new(void)
+{
+    return netif_new(NETIF_ETHERNET);
+}
+
+NSEMU_EXPORT wifi_interface_t *wifi_interface_new(void)
+{
+    return NULL; /* WiFi comes with the fake WiFi world (docs/api.md) */
+}
+
+NSEMU_EXPORT network_interface_t *network_interface_get_default_instance(void)
+{
+    return netif_default();
+}
+
+NSEMU_EXPORT void network_interface_delete(network_interface_t *ni)
+{
+    if (ni != NULL)
+        netif_delete(ni);
+}
+
+NSEMU_EXPORT nsapi_error_t network_interface_connect(network_interface_t *ni)
+{
+    return ni == NULL ? NSAPI_ERROR_PARAMETER : netif_connect(ni);
+}
+
+NSEMU_EXPORT nsapi_error_t network_interface_disconnect(network_interface_t *ni)
+{
+    return ni == NULL ? NSAPI_ERROR_PARAMETER : netif_disconnect(ni);
+}
+
+/* A current address string, or NULL while down or when it is empty. */
+static const char *address_or_null(network_interface_t *ni, const char *field)
+{
+    if (!netif_is_up(ni) || field[0] == '\0')
+        return NULL;
+    return field;
+}
+
+NSEMU_EXPORT const char *network_interface_get_ip_address(network_interface_t *ni)
+{
+    return ni == NULL ? NULL : address_or_null(ni, ni->ip);
+}
+
+NSEMU_EXPORT const char *network_interface_get_mac_address(network_interface_t *ni)
+{
+    return ni == NULL ? NULL : ni->mac;
+}
+
+NSEMU_EXPORT const char *network_interface_get_netmask(network_interface_t *ni)
+{
+    return ni == NULL ? NULL : address_or_null(ni, ni->mask);
+}
+
+NSEMU_EXPORT const char *network_interface_get_gateway(network_interface_t *ni)
+{
+    return ni == NULL ? NULL : address_or_null(ni, ni->gw);
+}
+
+NSEMU_EXPORT nsapi_error_t network_interface_set_network(network_interface_t *ni,
+                                                         const char *ip, const char *netmask,
+                                                         const char *gateway)
+{
+    if (ni == NULL || ip == NULL || netmask == NULL || gateway == NULL)
+        return NSAPI_ERROR_PARAMETER;
+    return netif_set_network(ni, ip, netmask, gateway);
+}
+
+NSEMU_EXPORT nsapi_error_t network_interface_set_dhcp(network_interface_t *ni, bool dhcp)
+{
+    if (ni == NULL)
+        return NSAPI_ERROR_PARAMETER;
+    netif_set_dhcp(ni, dhcp);
+    return NSAPI_ERROR_OK;
+}
+
+NSEMU_EXPORT nsapi_error_t network_interface_gethostbyname(network_interface_t *ni,
+                                                           const char *host,
+                                                           socket_address_t *out,
+                                                           nsapi_version_t v)
+{
+    nsapi_addr_t addr;
+    nsapi_error_t r;
+
+    if (ni == NULL || host == NULL || out == NULL)
+        return NSAPI_ERROR_PARAMETER;
+    if (v != NSAPI_UNSPEC && v != NSAPI_IPv4 && v != NSAPI_IPv6)
+        return NSAPI_ERROR_PARAMETER;
+    r = dns_lookup(ni, host, v, &addr);
+    if (r == NSAPI_ERROR_OK)
+        socket_address_set_addr(out, addr); /* the port stays, as in Mbed */
+    return r;
+}
+
+NSEMU_EXPORT nsapi_error_t network_interface_add_dns_server(network_interface_t *ni,
+                                                            const socket_address_t *server)
+{
+    nsapi_addr_t addr;
+
+    if (ni == NULL || server == NULL)
+        return NSAPI_ERROR_PARAMETER;
+    if (!socket_address_is_set(server))
+        return NSAPI_ERROR_PARAMETER;
+    addr = socket_address_get_addr(server);
+    return netif_add_dns_server(ni, &addr, socket_address_get_port(server));
+}
+
+NSEMU_EXPORT nsapi_connection_status_t
+network_interface_get_connection_status(network_interface_t *ni)
+{
+    if (ni == NULL)
+        return NSAPI_STATUS_DISCONNECTED;
+    return (nsapi_connection_status_t)atomic_load(&ni->status);
+}
+
+NSEMU_EXPORT void network_interface_attach(network_interface_t *ni,
+                                           void (*cb)(void *ctx, nsapi_event_t ev,
+                                                      intptr_t arg),
+                                           void *ctx)
+{
+    if (ni != NULL)
+        netif_attach(ni, cb, ctx);
+}
+
+/* ---- WiFi: no WiFi interface exists yet, so these only check their arguments ------ */
+
+NSEMU_EXPORT nsapi_error_t wifi_interface_set_credentials(wifi_interface_t *w,
+                                                          const char *ssid, const char *pass,
+                                                          nsapi_security_t sec)
+{
+    (void)pass;
+    (void)sec;
+    return w == NULL || ssid == NULL ? NSAPI_ERROR_PARAMETER : NSAPI_ERROR_UNSUPPORTED;
+}
+
+NSEMU_EXPORT nsapi_error_t wifi_interface_set_channel(wifi_interface_t *w, uint8_t channel)
+{
+    (void)channel;
+    return w == NULL ? NSAPI_ERROR_PARAMETER : NSAPI_ERROR_UNSUPPORTED;
+}
+
+NSEMU_EXPORT nsapi_error_t wifi_interface_connect_to(wifi_interface_t *w, const char *ssid,
+                                                     const char *pass, nsapi_security_t sec,
+                                                     uint8_t channel)
+{
+    (void)pass;
+    (void)sec;
+    (void)channel;
+    return w == NULL || ssid == NULL ? NSAPI_ERROR_PARAMETER : NSAPI_ERROR_UNSUPPORTED;
+}
+
+NSEMU_EXPORT int8_t wifi_interface_get_rssi(wifi_interface_t *w)
+{
+    (void)w;
+    return 0;
+}
+
+NSEMU_EXPORT nsapi_size_or_error_t wifi_interface_scan(wifi_interface_t *w,
+                                                       nsapi_wifi_ap_t *res,
+                                                       nsapi_size_t count)
+{
+    (void)res;
+    (void)count;
+    return w == NULL ? NSAPI_ERROR_PARAMETER : NSAPI_ERROR_UNSUPPORTED;
+}
