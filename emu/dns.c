@@ -1,8 +1,8 @@
 /*
  * dns.c: the DNS client. Servers, in order: dns.servers when set; otherwise those added
  * with network_interface_add_dns_server (latest first), those the link learned through
- * DHCP, then /etc/resolv.conf's. Each server is asked 1 + dns.retries times, waiting
- * dns.timeout_ms for each answer; NXDOMAIN or an answer without the asked type ends the
+ * DHCP, then those of dns.resolv_conf (/etc/resolv.conf). Each server is asked
+ * 1 + dns.retries times, waiting dns.timeout_ms for each answer; NXDOMAIN or an answer without the asked type ends the
  * search, a server error or silence moves on to the next server. Packets are built and
  * parsed by dns_packet.c, which treats every reply as hostile.
  */
@@ -36,10 +36,12 @@ enum ask_result {
 
 static int resolv_conf_servers(struct addr_port *out, int max)
 {
-    FILE *f = fopen("/etc/resolv.conf", "re");
-    char line[256];
+    char path[256], line[256];
+    FILE *f;
     int n = 0;
 
+    knob_text(KNOB_DNS_RESOLV_CONF, path, sizeof(path));
+    f = path[0] != '\0' ? fopen(path, "re") : NULL;
     if (f == NULL)
         return 0;
     while (n < max && fgets(line, sizeof(line), f) != NULL) {
@@ -107,8 +109,8 @@ static enum dns_result await_answer(struct nsemu_socket *s, const struct sockadd
             continue;
         enum dns_result r =
             dns_parse_response(pkt, (size_t)n, id, name, qtype, addrs, 1, &count);
-        if (r == DNS_PKT_MISMATCH)
-            continue;
+        if (r == DNS_PKT_MISMATCH || r == DNS_PKT_MALFORMED)
+            continue; /* garbage or someone else's answer: the real one may follow */
         if (r == DNS_PKT_OK)
             *out = addrs[0];
         return r;
@@ -154,7 +156,7 @@ static enum ask_result ask_server(struct network_interface *ni, const struct add
             break;
         }
         if (r != DNS_PKT_MISMATCH)
-            break; /* server error, truncated or malformed: next server */
+            break; /* server error or truncated: next server */
     }
     sock_free(s);
     return result;

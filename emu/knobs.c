@@ -104,6 +104,8 @@ static bool knob_parse(int id, const char *text, long *num, char *why, size_t wh
             return true;
         snprintf(why, why_len, "'%s' is not a MAC address like 02:00:00:00:00:01", text);
         return false;
+    case KNOB_PATH:
+        return true;
     case KNOB_ADDRS:
         if (addr_list_parse(text, list, (int)ARRAY_SIZE(list)) >= 0)
             return true;

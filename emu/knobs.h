@@ -17,6 +17,7 @@ enum knob_type {
     KNOB_IPV6,   /* an IPv6 literal */
     KNOB_MAC,    /* six hex octets separated by colons */
     KNOB_ADDRS,  /* a space-separated list of IP or IP:PORT / [IPv6]:PORT */
+    KNOB_PATH,   /* a file path; may be empty */
 };
 
 /* X(ID, name, type, default, min, max, runtime, meaning) */
@@ -42,6 +43,8 @@ enum knob_type {
     X(DNS_SERVERS, "dns.servers", KNOB_ADDRS, "", 0, 0, false,                             \
       "DNS servers; when set, they replace the defaults (added servers, DHCP's, "          \
       "/etc/resolv.conf)")                                                                 \
+    X(DNS_RESOLV_CONF, "dns.resolv_conf", KNOB_PATH, "/etc/resolv.conf", 0, 0, false,      \
+      "file whose nameserver lines are the last DNS servers asked; empty: none")           \
     X(DNS_TIMEOUT_MS, "dns.timeout_ms", KNOB_INT, "2000", 1, 60000, false,                 \
       "how long the DNS client waits for one answer before it retries")                    \
     X(DNS_RETRIES, "dns.retries", KNOB_INT, "1", 0, 10, false,                             \
