@@ -136,13 +136,19 @@ NSEMU_EXPORT void network_interface_attach(network_interface_t *ni,
 
 /* ---- WiFi: no WiFi interface exists yet, so these only check their arguments ------ */
 
+/* A NULL password is allowed for an open network only (DESIGN §2). */
+static bool credentials_given(const char *ssid, const char *pass, nsapi_security_t sec)
+{
+    return ssid != NULL && (pass != NULL || sec == NSAPI_SECURITY_NONE);
+}
+
 NSEMU_EXPORT nsapi_error_t wifi_interface_set_credentials(wifi_interface_t *w,
                                                           const char *ssid, const char *pass,
                                                           nsapi_security_t sec)
 {
-    (void)pass;
-    (void)sec;
-    return w == NULL || ssid == NULL ? NSAPI_ERROR_PARAMETER : NSAPI_ERROR_UNSUPPORTED;
+    if (w == NULL || !credentials_given(ssid, pass, sec))
+        return NSAPI_ERROR_PARAMETER;
+    return NSAPI_ERROR_UNSUPPORTED;
 }
 
 NSEMU_EXPORT nsapi_error_t wifi_interface_set_channel(wifi_interface_t *w, uint8_t channel)
@@ -155,10 +161,10 @@ NSEMU_EXPORT nsapi_error_t wifi_interface_connect_to(wifi_interface_t *w, const 
                                                      const char *pass, nsapi_security_t sec,
                                                      uint8_t channel)
 {
-    (void)pass;
-    (void)sec;
     (void)channel;
-    return w == NULL || ssid == NULL ? NSAPI_ERROR_PARAMETER : NSAPI_ERROR_UNSUPPORTED;
+    if (w == NULL || !credentials_given(ssid, pass, sec))
+        return NSAPI_ERROR_PARAMETER;
+    return NSAPI_ERROR_UNSUPPORTED;
 }
 
 NSEMU_EXPORT int8_t wifi_interface_get_rssi(wifi_interface_t *w)
@@ -171,7 +177,8 @@ NSEMU_EXPORT nsapi_size_or_error_t wifi_interface_scan(wifi_interface_t *w,
                                                        nsapi_wifi_ap_t *res,
                                                        nsapi_size_t count)
 {
-    (void)res;
-    (void)count;
-    return w == NULL ? NSAPI_ERROR_PARAMETER : NSAPI_ERROR_UNSUPPORTED;
+    /* res may be NULL only when count is 0: then scan just counts the APs. */
+    if (w == NULL || (res == NULL && count > 0))
+        return NSAPI_ERROR_PARAMETER;
+    return NSAPI_ERROR_UNSUPPORTED;
 }

@@ -34,8 +34,10 @@ NSEMU_EXPORT bool socket_address_set_ip_address(socket_address_t *a, const char 
 NSEMU_EXPORT void socket_address_set_ip_bytes(socket_address_t *a, const void *bytes,
                                               nsapi_version_t v)
 {
-    if (a == NULL || (bytes == NULL && v != NSAPI_UNSPEC))
-        return;
+    bool known = v == NSAPI_UNSPEC || v == NSAPI_IPv4 || v == NSAPI_IPv6;
+
+    if (a == NULL || !known || (bytes == NULL && v != NSAPI_UNSPEC))
+        return; /* bad arguments change nothing (DESIGN §2) */
     memset(&a->_addr, 0, sizeof(a->_addr));
     if (v == NSAPI_IPv4 || v == NSAPI_IPv6) {
         a->_addr.version = v;
