@@ -427,10 +427,35 @@ static int sock_prepare(struct nsemu_socket *s, int family)
 
 /* ---- open, close, bind, options ------------------------------------------------ */
 
+/* Makes s open on kernel socket fd: a fresh one (TCP_IDLE, may still change IP version)
+ * or an accepted connection. Called with s->lock held; releases it, then starts the
+ * sigio poll when s has a callback. */
+static void attach_kernel_socket(struct nsemu_socket *s, int fd, int wakefd, int family,
+                                 enum tcp_state tcp, struct network_interface *ni)
+{
+    bool has_cb;
+
+    s->fd = fd;
+    s->wakefd = wakefd;
+    s->family = family;
+    s->fresh = tcp == TCP_IDLE;
+    s->bound = tcp != TCP_IDLE;
+    s->renew = false;
+    s->tcp = tcp;
+    s->users = 0;
+    s->ni = ni;
+    netif_ref(ni);
+    s->ordinal = device_next_ordinal();
+    atomic_store(&s->state, SOCK_OPEN);
+    has_cb = s->sigio_cb != NULL;
+    pthread_mutex_unlock(&s->lock);
+    if (has_cb)
+        stack_run_sync(sigio_restart_on_loop, s);
+}
+
 int sock_open(struct nsemu_socket *s, struct network_interface *ni)
 {
     int fd, wakefd;
-    bool has_cb;
 
     pthread_mutex_lock(&s->lock);
     if (atomic_load(&s->state) != SOCK_CLOSED) {
@@ -453,22 +478,7 @@ int sock_open(struct nsemu_socket *s, struct network_interface *ni)
         pthread_mutex_unlock(&s->lock);
         return err;
     }
-    s->fd = fd;
-    s->wakefd = wakefd;
-    s->family = AF_INET;
-    s->fresh = true;
-    s->bound = false;
-    s->renew = false;
-    s->tcp = TCP_IDLE;
-    s->users = 0;
-    s->ni = ni;
-    netif_ref(ni);
-    s->ordinal = device_next_ordinal();
-    atomic_store(&s->state, SOCK_OPEN);
-    has_cb = s->sigio_cb != NULL;
-    pthread_mutex_unlock(&s->lock);
-    if (has_cb)
-        stack_run_sync(sigio_restart_on_loop, s);
+    attach_kernel_socket(s, fd, wakefd, AF_INET, TCP_IDLE, ni);
     return 0;
 }
 
@@ -870,7 +880,6 @@ static int sock_adopt(struct nsemu_socket *conn, int nfd, struct network_interfa
     struct sockaddr_storage local;
     socklen_t len = sizeof(local);
     int wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    bool has_cb;
 
     pthread_mutex_lock(&conn->lock);
     if (wakefd < 0 || atomic_load(&conn->state) != SOCK_CLOSED) {
@@ -881,22 +890,7 @@ static int sock_adopt(struct nsemu_socket *conn, int nfd, struct network_interfa
     }
     getsockname(nfd, (struct sockaddr *)&local, &len);
     memset(conn->opt_set, 0, sizeof(conn->opt_set));
-    conn->fd = nfd;
-    conn->wakefd = wakefd;
-    conn->family = local.ss_family;
-    conn->fresh = false;
-    conn->bound = true;
-    conn->renew = false;
-    conn->tcp = TCP_CONNECTED;
-    conn->users = 0;
-    conn->ni = ni;
-    netif_ref(ni);
-    conn->ordinal = device_next_ordinal();
-    atomic_store(&conn->state, SOCK_OPEN);
-    has_cb = conn->sigio_cb != NULL;
-    pthread_mutex_unlock(&conn->lock);
-    if (has_cb)
-        stack_run_sync(sigio_restart_on_loop, conn);
+    attach_kernel_socket(conn, nfd, wakefd, local.ss_family, TCP_CONNECTED, ni);
     return 0;
 }
 
