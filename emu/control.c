@@ -9,24 +9,25 @@
 
 #include "common.h"
 #include "device.h"
+#include "eventlog.h"
 #include "knobs.h"
 #include "stack.h"
+#include "timeline.h"
 
 static int runtime_knob(const char *name)
 {
     int id = knob_find(name);
 
-    return id >= 0 && knob_defs[id].runtime ? id : -1;
+    return id >= 0 && (knob_defs[id].flags & KNOB_RUNTIME) ? id : -1;
 }
 
 NSEMU_EXPORT nsapi_error_t nsemu_set(const char *knob, const char *value)
 {
-    char why[200];
     int id;
 
     emu_ensure();
     id = runtime_knob(knob);
-    if (id < 0 || value == NULL || !knob_set(id, value, false, why, sizeof(why)))
+    if (id < 0 || value == NULL || !runtime_knob_set(id, value, "control"))
         return NSAPI_ERROR_PARAMETER;
     return NSAPI_ERROR_OK;
 }
@@ -40,6 +41,7 @@ NSEMU_EXPORT nsapi_error_t nsemu_clear(const char *knob)
     if (id < 0)
         return NSAPI_ERROR_PARAMETER;
     knob_restore(id);
+    eventlog("control clear %s", knob_defs[id].name);
     return NSAPI_ERROR_OK;
 }
 
@@ -47,8 +49,9 @@ NSEMU_EXPORT nsapi_error_t nsemu_reset(void)
 {
     emu_ensure();
     for (int id = 0; id < KNOB_COUNT; id++)
-        if (knob_defs[id].runtime)
+        if (knob_defs[id].flags & KNOB_RUNTIME)
             knob_restore(id);
+    eventlog("control reset");
     return NSAPI_ERROR_OK;
 }
 

@@ -6,7 +6,10 @@
 
 #include <string.h>
 
+#include "eventlog.h"
 #include "knobs.h"
+#include "netif.h"
+#include "sock.h"
 
 atomic_uint_fast64_t device_counters[COUNTER_COUNT];
 
@@ -23,7 +26,8 @@ static const char *const counter_names[COUNTER_COUNT] = {
 };
 
 static atomic_uint ordinals;
-static const struct link_ops *link;
+static atomic_bool link_down;
+static const struct link_ops *the_link;
 
 int counter_find(const char *name)
 {
@@ -37,7 +41,7 @@ int counter_find(const char *name)
 
 void device_init(void)
 {
-    link = &host_link;
+    the_link = &host_link;
 }
 
 bool device_pool_take(void)
@@ -66,5 +70,19 @@ unsigned device_next_ordinal(void)
 
 const struct link_ops *device_link(void)
 {
-    return link;
+    return the_link;
+}
+
+bool device_link_down(void)
+{
+    return atomic_load_explicit(&link_down, memory_order_relaxed);
+}
+
+void device_set_link(bool up)
+{
+    if (atomic_exchange(&link_down, !up) == !up)
+        return; /* no change */
+    eventlog("link %s", up ? "up" : "down");
+    sock_link_changed(up);
+    netif_link_changed(up);
 }

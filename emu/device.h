@@ -44,6 +44,12 @@ void device_pool_give(void);
 /* The next socket ordinal (1 = first opened), as event logs name sockets. */
 unsigned device_next_ordinal(void);
 
+/* The cable (DESIGN §3 link down / up): while it is out nothing moves. */
+bool device_link_down(void);
+/* Pulls the cable out (up = false) or plugs it back: interfaces report DISCONNECTED,
+ * then come back up by themselves (DHCP again). Logged. */
+void device_set_link(bool up);
+
 /* The link the device's sockets live on. */
 const struct link_ops *device_link(void);
 

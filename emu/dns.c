@@ -13,11 +13,15 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "addr.h"
 #include "common.h"
+#include "config.h"
 #include "device.h"
 #include "dns_packet.h"
+#include "eventlog.h"
+#include "faults.h"
 #include "knobs.h"
 #include "netif.h"
 #include "sock.h"
@@ -80,6 +84,31 @@ static uint16_t query_id(void)
     return id;
 }
 
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+/* dns.delay_ms: holds an answer back; false when that makes it miss the deadline. */
+static bool answer_delayed(const struct deadline *dl)
+{
+    long delay = knob_int(KNOB_DNS_DELAY_MS);
+    int left = deadline_left(dl);
+
+    if (delay == 0)
+        return true;
+    eventlog("dns.delay_ms delay ms=%ld", delay);
+    if (left >= 0 && delay >= left) {
+        sleep_ms(left);
+        return false;
+    }
+    sleep_ms(delay);
+    return true;
+}
+
 /* Waits for the answer to query id until the socket's timeout; other datagrams
  * (another source, another id, garbage) are ignored. */
 static enum dns_result await_answer(struct nsemu_socket *s, const struct sockaddr_storage *to,
@@ -111,9 +140,44 @@ static enum dns_result await_answer(struct nsemu_socket *s, const struct sockadd
             dns_parse_response(pkt, (size_t)n, id, name, qtype, addrs, 1, &count);
         if (r == DNS_PKT_MISMATCH || r == DNS_PKT_MALFORMED)
             continue; /* garbage or someone else's answer: the real one may follow */
+        if (!answer_delayed(&dl))
+            return DNS_PKT_MISMATCH; /* dns.delay_ms made it arrive too late */
         if (r == DNS_PKT_OK)
             *out = addrs[0];
         return r;
+    }
+}
+
+/* dns.mode: fail answers SERVFAIL at once, timeout lets the wait run out; both without
+ * a packet. DNS_PKT_OK means: really ask. */
+static enum dns_result emulated_failure(const struct sockaddr_storage *to, const char *where)
+{
+    long mode = knob_int(KNOB_DNS_MODE);
+
+    (void)to;
+    if (mode == 1) {
+        eventlog("dns.mode fail server=%s", where);
+        return DNS_PKT_SERVER_ERROR;
+    }
+    if (mode == 2) {
+        eventlog("dns.mode timeout server=%s", where);
+        sleep_ms(knob_int(KNOB_DNS_TIMEOUT_MS));
+        return DNS_PKT_MISMATCH;
+    }
+    return DNS_PKT_OK;
+}
+
+static void log_result(enum dns_result r, const char *name, const nsapi_addr_t *addr,
+                       const char *where)
+{
+    char ip[NSAPI_IP_SIZE];
+
+    if (r == DNS_PKT_OK) {
+        addr_format(addr, ip, sizeof(ip));
+        eventlog("dns answer name=%s addr=%s server=%s", name, ip, where);
+    } else {
+        eventlog("dns %s name=%s server=%s",
+                 r == DNS_PKT_MISMATCH ? "timeout" : dns_result_name(r), name, where);
     }
 }
 
@@ -125,7 +189,9 @@ static enum ask_result ask_server(struct network_interface *ni, const struct add
     struct nsemu_socket *s = sock_new(SOCK_KIND_UDP);
     enum ask_result result = ASK_NEXT_SERVER;
     int tries = 1 + (int)knob_int(KNOB_DNS_RETRIES);
+    char where[64];
 
+    faults_format_peer((struct sockaddr *)&to, where, sizeof(where));
     if (s == NULL)
         return ASK_NO_SOCKET;
     if (sock_open(s, ni) != 0) {
@@ -143,10 +209,16 @@ static enum ask_result ask_server(struct network_interface *ni, const struct add
             break;
         }
         sock_set_timeout(s, (int)knob_int(KNOB_DNS_TIMEOUT_MS));
-        if (sock_sendto(s, (struct sockaddr *)&to, to_len, q, (size_t)len) < 0)
-            break; /* this server cannot be reached from here: try the next */
-        counter_add(COUNTER_DNS_QUERIES, 1);
-        r = await_answer(s, &to, id, name, qtype, out);
+        eventlog("dns query name=%s type=%s server=%s", name, qtype == DNS_TYPE_A ? "A" : "AAAA",
+                 where);
+        r = emulated_failure(&to, where);
+        if (r == DNS_PKT_OK) {
+            if (sock_sendto(s, (struct sockaddr *)&to, to_len, q, (size_t)len) < 0)
+                break; /* this server cannot be reached from here: try the next */
+            counter_add(COUNTER_DNS_QUERIES, 1);
+            r = await_answer(s, &to, id, name, qtype, out);
+        }
+        log_result(r, name, out, where);
         if (r == DNS_PKT_OK) {
             result = ASK_FOUND;
             break;
@@ -160,6 +232,30 @@ static enum ask_result ask_server(struct network_interface *ni, const struct add
     }
     sock_free(s);
     return result;
+}
+
+/* [dns] static.NAME = IP of the scenario. */
+static bool resolve_static(const char *host, nsapi_version_t v, nsapi_addr_t *out)
+{
+    const struct config *cfg = config_get();
+    size_t len = strlen(host);
+
+    if (len > 0 && host[len - 1] == '.')
+        len--;
+    for (int i = 0; i < cfg->nstatics; i++) {
+        const struct config_static *st = &cfg->statics[i];
+
+        if (strlen(st->name) == len && strncasecmp(st->name, host, len) == 0 &&
+            (v == NSAPI_UNSPEC || v == st->addr.version)) {
+            char ip[NSAPI_IP_SIZE];
+
+            *out = st->addr;
+            addr_format(out, ip, sizeof(ip));
+            eventlog("dns static name=%s addr=%s", st->name, ip);
+            return true;
+        }
+    }
+    return false;
 }
 
 static bool resolve_directly(const char *host, nsapi_version_t v, nsapi_addr_t *out,
@@ -192,6 +288,8 @@ nsapi_error_t dns_lookup(struct network_interface *ni, const char *host, nsapi_v
         return NSAPI_ERROR_PARAMETER;
     if (!netif_is_up(ni))
         return NSAPI_ERROR_NO_CONNECTION;
+    if (resolve_static(host, v, out))
+        return NSAPI_ERROR_OK;
     if (stack_on_loop_thread())
         return NSAPI_ERROR_WOULD_BLOCK;
     if (v == NSAPI_IPv6)

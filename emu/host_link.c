@@ -7,10 +7,13 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "eventlog.h"
 #include "knobs.h"
 #include "link.h"
 #include "netif.h"
@@ -30,10 +33,56 @@ static void knob_addr(enum knob_id id, nsapi_addr_t *a)
     addr_parse(text, a);
 }
 
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+/* Emulated DHCP (DESIGN §5 ethernet.dhcp): the lease is the device's own host address,
+ * after the exchange the knob asks for. */
+static nsapi_error_t host_dhcp(struct network_interface *ni)
+{
+    long mode = knob_int(KNOB_ETHERNET_DHCP);
+    long timeout = knob_int(KNOB_DEVICE_DHCP_TIMEOUT_MS);
+    char ip[NSAPI_IP_SIZE];
+
+    (void)ni;
+    eventlog("dhcp discover");
+    if (mode == -2) {
+        eventlog("dhcp nak");
+        return NSAPI_ERROR_DHCP_FAILURE;
+    }
+    if (mode == -1 || mode >= timeout) {
+        sleep_ms(timeout);
+        eventlog("dhcp fail no-offer timeout_ms=%ld", timeout);
+        return NSAPI_ERROR_DHCP_FAILURE;
+    }
+    if (mode > 0) {
+        eventlog("dhcp delay ms=%ld", mode);
+        sleep_ms(mode);
+    }
+    knob_text(KNOB_HOST_ADDRESS, ip, sizeof(ip));
+    eventlog("dhcp lease ip=%s", ip);
+    return NSAPI_ERROR_OK;
+}
+
 static nsapi_error_t host_up(struct network_interface *ni)
 {
     nsapi_addr_t v4, v6, configured;
+    bool dhcp;
 
+    pthread_mutex_lock(&ni->lock);
+    dhcp = ni->dhcp;
+    pthread_mutex_unlock(&ni->lock);
+    if (dhcp) {
+        nsapi_error_t r = host_dhcp(ni);
+
+        if (r != NSAPI_ERROR_OK)
+            return r;
+    }
     knob_addr(KNOB_HOST_ADDRESS, &v4);
     knob_addr(KNOB_HOST_ADDRESS6, &v6);
     pthread_mutex_lock(&ni->lock);
@@ -53,6 +102,9 @@ static nsapi_error_t host_up(struct network_interface *ni)
                 v4 = configured;
             else
                 v6 = configured;
+        } else {
+            eventlog("netif static ip=%s reported only: sockets use the host address",
+                     ni->static_ip);
         }
     }
     ni->src4 = v4;
@@ -96,8 +148,14 @@ static void host_bind_address(struct network_interface *ni, struct sockaddr_stor
         device_source(ni, ss->ss_family, &src);
         addr_to_sockaddr(&src, port, ss);
     }
-    if (port >= 1 && port <= 1023 && offset != 0)
+    if (port >= 1 && port <= 1023 && offset != 0) {
+        static atomic_bool said;
+
         *sockaddr_port(ss) = htons((uint16_t)(port + offset));
+        if (!atomic_exchange(&said, true))
+            eventlog("host port_offset %u ports 1-1023 bind at port+%u (%u -> %u)", offset,
+                     offset, port, port + offset);
+    }
 }
 
 static bool host_source_for(struct network_interface *ni, const struct sockaddr *dest,

@@ -1,8 +1,8 @@
 /*
  * knobs.c: values of the knob table. Each knob keeps its current value as text (under
  * one mutex) and, for numbers and booleans, as an atomic long the fast path reads
- * without locking. Start-up values come from the defaults and the environment; runtime
- * knobs may change later through the control API.
+ * without locking. Start-up values come from the defaults, the scenario file and the
+ * environment (config.c); runtime knobs may change later through the control API.
  */
 #include "knobs.h"
 
@@ -18,8 +18,8 @@
 #define KNOB_TEXT_MAX 256
 
 const struct knob_def knob_defs[KNOB_COUNT] = {
-#define KNOB_ROW(id, name, type, def, min, max, runtime, meaning) \
-    [KNOB_##id] = {name, type, def, min, max, runtime, meaning},
+#define KNOB_ROW(id, name, type, def, min, max, choices, flags, meaning) \
+    [KNOB_##id] = {name, type, def, min, max, choices, flags, meaning},
     KNOB_TABLE(KNOB_ROW)
 #undef KNOB_ROW
 };
@@ -64,6 +64,54 @@ static bool parse_mac(const char *text)
                   &b[5], &tail) == 6;
 }
 
+/* A probability as parts per billion, so the fast path reads an integer. */
+static bool parse_prob(const char *text, long *num, char *why, size_t why_len)
+{
+    char *end;
+    double p = strtod(text, &end);
+
+    if (*text == '\0' || *end != '\0' || !(p >= 0.0 && p <= 1.0)) {
+        snprintf(why, why_len, "'%s' is not a probability from 0 to 1", text);
+        return false;
+    }
+    *num = (long)(p * 1e9 + 0.5);
+    return true;
+}
+
+static bool parse_choice(const struct knob_def *k, const char *text, long *num, char *why,
+                         size_t why_len)
+{
+    const char *p = k->choices;
+    size_t len = strlen(text);
+
+    for (long i = 0; *p != '\0'; i++) {
+        size_t n = strcspn(p, "|");
+
+        if (n == len && strncmp(p, text, n) == 0) {
+            *num = i;
+            return true;
+        }
+        p += n + (p[n] == '|');
+    }
+    snprintf(why, why_len, "'%s' is not one of %s", text, k->choices);
+    return false;
+}
+
+static bool parse_dhcp(const struct knob_def *k, const char *text, long *num, char *why,
+                       size_t why_len)
+{
+    if (strcmp(text, "ok") == 0 || strcmp(text, "fail") == 0 || strcmp(text, "nak") == 0) {
+        *num = text[0] == 'o' ? 0 : text[0] == 'f' ? -1 : -2;
+        return true;
+    }
+    if (strncmp(text, "delay_ms:", 9) == 0 && parse_long(text + 9, num) && *num >= 0 &&
+        *num <= k->max)
+        return true;
+    snprintf(why, why_len, "'%s' is not ok, fail, nak or delay_ms:N (N from 0 to %ld)", text,
+             k->max);
+    return false;
+}
+
 /* Checks text and, when it is valid, gives its numeric form. */
 static bool knob_parse(int id, const char *text, long *num, char *why, size_t why_len)
 {
@@ -106,6 +154,17 @@ static bool knob_parse(int id, const char *text, long *num, char *why, size_t wh
         return false;
     case KNOB_PATH:
         return true;
+    case KNOB_TEXT:
+        if ((long)strlen(text) <= k->max)
+            return true;
+        snprintf(why, why_len, "longer than %ld characters", k->max);
+        return false;
+    case KNOB_PROB:
+        return parse_prob(text, num, why, why_len);
+    case KNOB_CHOICE:
+        return parse_choice(k, text, num, why, why_len);
+    case KNOB_DHCP:
+        return parse_dhcp(k, text, num, why, why_len);
     case KNOB_ADDRS:
         if (addr_list_parse(text, list, (int)ARRAY_SIZE(list)) >= 0)
             return true;
@@ -182,39 +241,15 @@ long knob_int(enum knob_id id)
     return atomic_load_explicit(&values[id].num, memory_order_relaxed);
 }
 
+double knob_prob(enum knob_id id)
+{
+    return (double)knob_int(id) / 1e9;
+}
+
 void knob_text(enum knob_id id, char *buf, size_t len)
 {
     ensure_defaults();
     pthread_mutex_lock(&values_lock);
     snprintf(buf, len, "%s", values[id].text);
     pthread_mutex_unlock(&values_lock);
-}
-
-void knobs_load_environment(void)
-{
-    const char *env = getenv("NSEMU_FAULTS");
-    char *copy, *save = NULL;
-
-    ensure_defaults();
-    if (env == NULL || *env == '\0')
-        return;
-    copy = strdup(env);
-    if (copy == NULL)
-        config_error("NSEMU_FAULTS: out of memory");
-    for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(item, '=');
-        char why[200];
-        int id;
-
-        item += strspn(item, " ");
-        if (eq == NULL)
-            config_error("NSEMU_FAULTS: %s: expected knob=value", item);
-        *eq = '\0';
-        id = knob_find(item);
-        if (id < 0)
-            config_error("NSEMU_FAULTS: %s: unknown knob", item);
-        if (!knob_set(id, eq + 1, true, why, sizeof(why)))
-            config_error("NSEMU_FAULTS: %s: %s", item, why);
-    }
-    free(copy);
 }

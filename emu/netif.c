@@ -17,6 +17,10 @@
 static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct network_interface *default_instance;
 
+/* Every interface, for link events. */
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct network_interface *registry;
+
 struct network_interface *netif_new(enum netif_kind kind)
 {
     struct network_interface *ni;
@@ -31,6 +35,10 @@ struct network_interface *netif_new(enum netif_kind kind)
     ni->dhcp = true;
     ni->refs = 1;
     knob_text(KNOB_DEVICE_MAC, ni->mac, sizeof(ni->mac));
+    pthread_mutex_lock(&registry_lock);
+    ni->reg_next = registry;
+    registry = ni;
+    pthread_mutex_unlock(&registry_lock);
     return ni;
 }
 
@@ -63,6 +71,14 @@ void netif_unref(struct network_interface *ni)
     left = --ni->refs;
     pthread_mutex_unlock(&ni->lock);
     if (left == 0) {
+        pthread_mutex_lock(&registry_lock);
+        for (struct network_interface **p = &registry; *p != NULL; p = &(*p)->reg_next) {
+            if (*p == ni) {
+                *p = ni->reg_next;
+                break;
+            }
+        }
+        pthread_mutex_unlock(&registry_lock);
         pthread_mutex_destroy(&ni->lock);
         free(ni);
     }
@@ -161,6 +177,8 @@ nsapi_error_t netif_connect(struct network_interface *ni)
 
     if (stack_on_loop_thread())
         return NSAPI_ERROR_WOULD_BLOCK; /* connecting blocks; callbacks must not */
+    if (device_link_down())
+        return NSAPI_ERROR_NO_CONNECTION; /* the cable is out */
     r = claim(ni, true);
     if (r != NSAPI_ERROR_OK)
         return r;
@@ -271,4 +289,53 @@ void netif_attach(struct network_interface *ni,
 
     /* Through the stack thread, so once this returns the old callback is not running. */
     stack_run_sync(attach_on_loop, &a);
+}
+
+/* Brings an interface back up after the cable returned; on its own thread, since DHCP
+ * may take time and the stack thread must not wait. */
+static void *resume_interface(void *arg)
+{
+    struct network_interface *ni = arg;
+
+    if (!device_link_down() && claim(ni, true) == NSAPI_ERROR_OK) {
+        if (device_link()->up(ni) == NSAPI_ERROR_OK)
+            set_status(ni, NSAPI_STATUS_GLOBAL_UP);
+        else
+            clear_addresses(ni);
+        release(ni);
+    }
+    netif_unref(ni);
+    return NULL;
+}
+
+void netif_link_changed(bool up)
+{
+    struct network_interface *list[64];
+    int n = 0;
+
+    /* Collect (and hold) first: callbacks run without the registry lock held. */
+    pthread_mutex_lock(&registry_lock);
+    for (struct network_interface *ni = registry; ni != NULL && n < 64; ni = ni->reg_next) {
+        pthread_mutex_lock(&ni->lock);
+        if (up ? ni->resume : netif_is_up(ni)) {
+            ni->resume = !up;
+            ni->refs++;
+            list[n++] = ni;
+        }
+        pthread_mutex_unlock(&ni->lock);
+    }
+    pthread_mutex_unlock(&registry_lock);
+
+    for (int i = 0; i < n; i++) {
+        pthread_t thread;
+
+        if (!up) {
+            set_status(list[i], NSAPI_STATUS_DISCONNECTED);
+            netif_unref(list[i]);
+        } else if (pthread_create(&thread, NULL, resume_interface, list[i]) == 0) {
+            pthread_detach(thread); /* it drops the reference */
+        } else {
+            netif_unref(list[i]);
+        }
+    }
 }

@@ -37,7 +37,13 @@ struct network_interface {
     void (*cb)(void *ctx, nsapi_event_t ev, intptr_t arg);
     void *cb_ctx;
     unsigned refs;   /* 1 for the application's handle, 1 per open socket */
+    bool resume;     /* was up when the cable went out: comes back up with it */
+    struct network_interface *reg_next;
 };
+
+/* The cable went out or came back (device_set_link): interfaces that were up report
+ * DISCONNECTED, then come back up by themselves (DHCP again) when it returns. */
+void netif_link_changed(bool up);
 
 struct network_interface *netif_new(enum netif_kind kind);
 struct network_interface *netif_default(void);

@@ -17,9 +17,13 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "config.h"
 #include "device.h"
+#include "eventlog.h"
+#include "faults.h"
 #include "knobs.h"
 #include "netif.h"
+#include "shaper.h"
 
 struct sigio {
     uv_poll_t poll;
@@ -28,6 +32,7 @@ struct sigio {
 };
 
 static void rearm_on_loop(void *arg);
+static void tx_timer_arm(void *arg);
 
 struct nsemu_socket *sock_new(enum sock_kind kind)
 {
@@ -46,6 +51,11 @@ struct nsemu_socket *sock_new(enum sock_kind kind)
     s->timeout_ms = -1;
     s->rearm_msg.fn = rearm_on_loop;
     s->rearm_msg.arg = s;
+    s->tx_msg.fn = tx_timer_arm;
+    s->tx_msg.arg = s;
+    pthread_mutex_init(&s->shape_lock, NULL);
+    pthread_cond_init(&s->rx_cond, NULL);
+    pthread_cond_init(&s->tx_cond, NULL);
     return s;
 }
 
@@ -55,6 +65,9 @@ void sock_free(struct nsemu_socket *s)
     sock_sigio(s, NULL, NULL);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->idle);
+    pthread_mutex_destroy(&s->shape_lock);
+    pthread_cond_destroy(&s->rx_cond);
+    pthread_cond_destroy(&s->tx_cond);
     free(s);
 }
 
@@ -204,12 +217,34 @@ static void sigio_restart_on_loop(void *arg)
     pthread_mutex_unlock(&s->lock);
 }
 
-static void sigio_stop_on_loop(void *arg)
+static void timer_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
+/* Stops everything the stack thread does for s; s is closing. */
+static void loop_teardown(void *arg)
 {
     struct nsemu_socket *s = arg;
 
     pthread_mutex_lock(&s->lock);
     sigio_stop(s);
+    if (s->tx_timer != NULL) {
+        uv_timer_stop((uv_timer_t *)s->tx_timer);
+        uv_close((uv_handle_t *)s->tx_timer, timer_closed);
+        s->tx_timer = NULL;
+    }
+    atomic_store(&s->loop_used, false);
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void udp_free_held(struct nsemu_socket *s)
+{
+    pthread_mutex_lock(&s->lock);
+    free(s->rx_held);
+    free(s->rx_dup);
+    free(s->tx_held);
+    s->rx_held = s->rx_dup = s->tx_held = NULL;
     pthread_mutex_unlock(&s->lock);
 }
 
@@ -219,10 +254,17 @@ static void sigio_stop_on_loop(void *arg)
  * on the stack thread every call is nonblocking. */
 static int sock_enter(struct nsemu_socket *s, int *fd, int *timeout_ms)
 {
+    int dead;
+
     pthread_mutex_lock(&s->lock);
     if (atomic_load(&s->state) != SOCK_OPEN) {
         pthread_mutex_unlock(&s->lock);
         return -EBADF;
+    }
+    dead = atomic_load(&s->dead);
+    if (dead != 0) {
+        pthread_mutex_unlock(&s->lock);
+        return dead; /* killed connections answer CONNECTION_LOST until closed */
     }
     s->users++;
     *fd = s->fd;
@@ -239,26 +281,135 @@ static void sock_leave(struct nsemu_socket *s)
     pthread_mutex_unlock(&s->lock);
 }
 
-/* Waits until fd has events or the deadline passes (-EAGAIN) or the socket closes
- * (-EBADF). Returns 0 when the caller should try its system call again. */
+/* While the link is down, waiting calls look at it this often (milliseconds). */
+#define LINK_DOWN_POLL_MS 20
+
+/* Waits until fd has events or the deadline passes (-EAGAIN), the socket closes
+ * (-EBADF) or its connection is killed (its error). Returns 0 when the caller should
+ * try its system call again. While the link is down the kernel socket is not looked
+ * at: nothing moves until the link is back. The wake eventfd only ever turns readable
+ * for good (close, kill), so nobody needs to drain it. */
 static int sock_wait(struct nsemu_socket *s, int fd, short events, const struct deadline *dl)
 {
     struct pollfd p[2] = {{.fd = fd, .events = events}, {.fd = s->wakefd, .events = POLLIN}};
 
     for (;;) {
-        int left = deadline_left(dl);
-        int r;
+        int left = deadline_left(dl), r, dead;
+        bool down = device_link_down();
 
         if (left == 0)
             return -EAGAIN;
+        if (down && (left < 0 || left > LINK_DOWN_POLL_MS))
+            left = LINK_DOWN_POLL_MS;
+        p[0].fd = down ? -1 : fd; /* poll ignores a negative fd */
         r = poll(p, 2, left);
         if (atomic_load(&s->state) != SOCK_OPEN)
             return -EBADF;
+        dead = atomic_load(&s->dead);
+        if (dead != 0)
+            return dead;
+        if (down) {
+            if (!device_link_down())
+                return 0;
+            continue;
+        }
         if (r > 0 && p[0].revents != 0)
             return 0;
         if (r < 0 && errno != EINTR)
             return -errno;
     }
+}
+
+/* ---- the registry of open sockets (for connections reset and link events) ----- */
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct nsemu_socket *registry;
+
+static void registry_add(struct nsemu_socket *s)
+{
+    pthread_mutex_lock(&registry_lock);
+    s->reg_prev = NULL;
+    s->reg_next = registry;
+    if (registry != NULL)
+        registry->reg_prev = s;
+    registry = s;
+    pthread_mutex_unlock(&registry_lock);
+}
+
+static void registry_remove(struct nsemu_socket *s)
+{
+    pthread_mutex_lock(&registry_lock);
+    if (s->reg_prev != NULL)
+        s->reg_prev->reg_next = s->reg_next;
+    else
+        registry = s->reg_next;
+    if (s->reg_next != NULL)
+        s->reg_next->reg_prev = s->reg_prev;
+    s->reg_next = s->reg_prev = NULL;
+    pthread_mutex_unlock(&registry_lock);
+}
+
+/* Kills s's connection: the peer gets a reset (connect with AF_UNSPEC makes Linux send
+ * one), and every call of the device gets `err` until it closes the socket. */
+static void sock_kill(struct nsemu_socket *s, int err, const char *why)
+{
+    struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+    int expected = 0;
+
+    if (!atomic_compare_exchange_strong(&s->dead, &expected, err))
+        return;
+    connect(s->fd, &unspec, sizeof(unspec));
+    eventfd_write(s->wakefd, 1);
+    shaper_wake(s);
+    eventlog("sock=%u %s reset", s->ordinal, why);
+}
+
+void sock_for_each(void (*fn)(struct nsemu_socket *s, void *ctx), void *ctx)
+{
+    pthread_mutex_lock(&registry_lock);
+    for (struct nsemu_socket *s = registry; s != NULL; s = s->reg_next)
+        fn(s, ctx);
+    pthread_mutex_unlock(&registry_lock);
+}
+
+void sock_reset_all_connections(const char *why)
+{
+    pthread_mutex_lock(&registry_lock);
+    for (struct nsemu_socket *s = registry; s != NULL; s = s->reg_next) {
+        pthread_mutex_lock(&s->lock);
+        if (s->kind != SOCK_KIND_UDP && atomic_load(&s->state) == SOCK_OPEN &&
+            (s->tcp == TCP_CONNECTED || s->tcp == TCP_CONNECTING))
+            sock_kill(s, -ECONNRESET, why);
+        pthread_mutex_unlock(&s->lock);
+    }
+    pthread_mutex_unlock(&registry_lock);
+}
+
+/* Drops what a UDP socket's kernel queue holds: datagrams that "arrived" while the
+ * cable was out. */
+static void drain_datagrams(struct nsemu_socket *s)
+{
+    unsigned n = 0;
+    char byte;
+
+    while (recv(s->fd, &byte, 1, MSG_DONTWAIT | MSG_TRUNC) >= 0)
+        n++;
+    if (n > 0)
+        eventlog("sock=%u link down drop datagrams=%u", s->ordinal, n);
+}
+
+void sock_link_changed(bool up)
+{
+    if (!up)
+        return;
+    pthread_mutex_lock(&registry_lock);
+    for (struct nsemu_socket *s = registry; s != NULL; s = s->reg_next) {
+        pthread_mutex_lock(&s->lock);
+        if (s->kind == SOCK_KIND_UDP && atomic_load(&s->state) == SOCK_OPEN)
+            drain_datagrams(s);
+        pthread_mutex_unlock(&s->lock);
+    }
+    pthread_mutex_unlock(&registry_lock);
 }
 
 /* ---- the kernel socket -------------------------------------------------------- */
@@ -446,9 +597,14 @@ static void attach_kernel_socket(struct nsemu_socket *s, int fd, int wakefd, int
     s->ni = ni;
     netif_ref(ni);
     s->ordinal = device_next_ordinal();
+    prng_init(&s->prng, config_get()->seed, "sock", s->ordinal);
+    atomic_store(&s->dead, 0);
+    atomic_store(&s->tcp_bytes, 0);
+    s->fake_connect = false;
     atomic_store(&s->state, SOCK_OPEN);
     has_cb = s->sigio_cb != NULL;
     pthread_mutex_unlock(&s->lock);
+    registry_add(s);
     if (has_cb)
         stack_run_sync(sigio_restart_on_loop, s);
 }
@@ -493,13 +649,20 @@ int sock_close(struct nsemu_socket *s)
     }
     atomic_store(&s->state, SOCK_CLOSING);
     eventfd_write(s->wakefd, 1);
+    pthread_mutex_unlock(&s->lock);
+    shaper_wake(s);
+    pthread_mutex_lock(&s->lock);
     while (s->users > 0)
         pthread_cond_wait(&s->idle, &s->lock);
     pthread_mutex_unlock(&s->lock);
 
-    /* No call is inside any more: stop the sigio poll before the fd goes away. */
-    if (atomic_load(&s->sigio_on))
-        stack_run_sync(sigio_stop_on_loop, s);
+    registry_remove(s);
+    /* No call is inside any more: stop what the stack thread does for s (sigio poll,
+     * fault timers) before the fd goes away. */
+    if (atomic_load(&s->sigio_on) || atomic_load(&s->loop_used))
+        stack_run_sync(loop_teardown, s);
+    udp_free_held(s);
+    shaper_release(s);
 
     pthread_mutex_lock(&s->lock);
     close(s->fd);
@@ -643,7 +806,7 @@ static int tcp_settle_connect(struct nsemu_socket *s)
     int err = 0;
     socklen_t len = sizeof(err);
 
-    if (s->tcp != TCP_CONNECTING || poll(&p, 1, 0) <= 0)
+    if (s->tcp != TCP_CONNECTING || s->fake_connect || poll(&p, 1, 0) <= 0)
         return 0;
     if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
         err = errno;
@@ -665,6 +828,14 @@ static int tcp_start_connect(struct nsemu_socket *s, int fd, const struct sockad
 
     if (!netif_is_up(s->ni))
         return -ENETDOWN;
+    switch (faults_tcp_connect(s, addr)) {
+    case 1:
+        return -ECONNREFUSED; /* tcp.connect = refuse: nothing reaches the peer */
+    case 2:
+        s->tcp = TCP_CONNECTING; /* tcp.connect = timeout: a SYN nobody answers */
+        s->fake_connect = true;
+        return -EINPROGRESS;
+    }
     r = bind_source_for(s, fd, addr);
     if (r != 0)
         return r;
@@ -692,12 +863,13 @@ static int tcp_wait_connect(struct nsemu_socket *s, int fd, int timeout_ms)
     deadline_start(&dl, timeout_ms >= 0 ? timeout_ms
                                         : (int)knob_int(KNOB_DEVICE_CONNECT_TIMEOUT_MS));
     for (;;) {
-        r = sock_wait(s, fd, POLLOUT, &dl);
+        r = sock_wait(s, s->fake_connect ? -1 : fd, POLLOUT, &dl);
         pthread_mutex_lock(&s->lock);
         if (r == -EAGAIN) {
             /* No answer in time: abandon this attempt; the next one starts afresh. */
             s->tcp = TCP_IDLE;
-            s->renew = true;
+            s->renew = !s->fake_connect;
+            s->fake_connect = false;
             r = -ETIMEDOUT;
         } else if (r == 0) {
             r = tcp_settle_connect(s);
@@ -755,6 +927,17 @@ static enum tcp_state tcp_state_now(struct nsemu_socket *s)
     return st;
 }
 
+/* Counts n bytes against tcp.reset_after_bytes; kills the connection when they reach
+ * it. */
+static void tcp_count(struct nsemu_socket *s, size_t n)
+{
+    long budget = knob_int(KNOB_TCP_RESET_AFTER_BYTES);
+    long long total = atomic_fetch_add(&s->tcp_bytes, (long long)n) + (long long)n;
+
+    if (budget > 0 && total >= budget)
+        sock_kill(s, -ECONNRESET, "tcp.reset_after_bytes");
+}
+
 long sock_send(struct nsemu_socket *s, const void *data, size_t size)
 {
     const char *p = data;
@@ -771,20 +954,49 @@ long sock_send(struct nsemu_socket *s, const void *data, size_t size)
         sock_leave(s);
         return -ENOTCONN;
     }
+    if (size > 0 && shaper_active(s)) {
+        size_t allow = faults_tcp_allow(s, true, size);
+
+        if (allow == 0)
+            sock_kill(s, -ECONNRESET, "tcp.reset_after_bytes");
+        r = allow == 0 ? -ECONNRESET : shaper_send(s, data, allow, timeout);
+        if (r != SHAPER_LEFT) {
+            if (r > 0) {
+                tcp_count(s, (size_t)r);
+                counter_add(COUNTER_BYTES_SENT, (uint64_t)r);
+            }
+            sock_leave(s);
+            return r;
+        }
+        r = 0;
+    }
     deadline_start(&dl, timeout);
     while (sent < size) {
-        ssize_t n = send(fd, p + sent, size - sent, MSG_NOSIGNAL);
+        size_t allow = faults_tcp_allow(s, true, size - sent);
+        ssize_t n = -1;
 
+        r = atomic_load(&s->dead);
+        if (r != 0)
+            break;
+        if (allow == 0) { /* the reset budget is spent */
+            sock_kill(s, -ECONNRESET, "tcp.reset_after_bytes");
+            continue;
+        }
+        errno = EAGAIN; /* while the cable is out nothing moves */
+        if (!device_link_down())
+            n = send(fd, p + sent, allow, MSG_NOSIGNAL);
         if (n > 0) {
             sent += (size_t)n;
-            if (timeout == 0)
-                break; /* nonblocking: what fits now */
+            tcp_count(s, (size_t)n);
+            /* Nonblocking: what fits now. tcp.send_chunk: one chunk per call. */
+            if (timeout == 0 || knob_int(KNOB_TCP_SEND_CHUNK) > 0)
+                break;
             continue;
         }
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && errno != EAGAIN) {
-            r = -errno;
+            r = atomic_load(&s->dead) != 0 ? atomic_load(&s->dead) : -errno;
             break;
         }
         r = timeout == 0 ? -EAGAIN : sock_wait(s, fd, POLLOUT, &dl);
@@ -808,12 +1020,19 @@ static long recv_wait(struct nsemu_socket *s, int fd, int timeout, void *data, s
     deadline_start(&dl, timeout);
     for (;;) {
         socklen_t len = sizeof(*from);
-        ssize_t n = from ? recvfrom(fd, data, size, 0, (struct sockaddr *)from, &len)
-                         : recv(fd, data, size, 0);
-        int r;
+        ssize_t n = -1;
+        int r, dead = atomic_load(&s->dead);
 
-        if (n >= 0)
+        if (dead != 0)
+            return dead;
+        errno = EAGAIN; /* while the cable is out nothing moves */
+        if (!device_link_down())
+            n = from ? recvfrom(fd, data, size, 0, (struct sockaddr *)from, &len)
+                     : recv(fd, data, size, 0);
+        if (n > 0 || (n == 0 && atomic_load(&s->dead) == 0))
             return n;
+        if (n == 0 || atomic_load(&s->dead) != 0)
+            return atomic_load(&s->dead); /* killed under the call: not an orderly close */
         if (errno == EINTR)
             continue;
         if (errno != EAGAIN)
@@ -833,12 +1052,25 @@ long sock_recv(struct nsemu_socket *s, void *data, size_t size)
     if (r != 0)
         return r;
     st = tcp_state_now(s);
-    if (st != TCP_CONNECTED && st != TCP_CONNECTING)
+    if (st != TCP_CONNECTED && st != TCP_CONNECTING) {
         r = -ENOTCONN;
-    else
-        r = recv_wait(s, fd, timeout, data, size, NULL);
-    if (r > 0)
+    } else {
+        size_t allow = size == 0 ? 0 : faults_tcp_allow(s, false, size);
+
+        if (size > 0 && allow == 0) {
+            sock_kill(s, -ECONNRESET, "tcp.reset_after_bytes");
+            r = -ECONNRESET;
+        } else {
+            r = size > 0 && shaper_active(s) ? shaper_recv(s, data, allow, timeout)
+                                             : SHAPER_LEFT;
+            if (r == SHAPER_LEFT)
+                r = recv_wait(s, fd, timeout, data, allow, NULL);
+        }
+    }
+    if (r > 0) {
         counter_add(COUNTER_BYTES_RECEIVED, (uint64_t)r);
+        tcp_count(s, (size_t)r);
+    }
     sigio_rearm(s, UV_READABLE);
     sock_leave(s);
     return r;
@@ -946,9 +1178,101 @@ int sock_accept(struct nsemu_socket *s, struct nsemu_socket *conn,
 
 /* ---- UDP ------------------------------------------------------------------------ */
 
+/* How long udp.reorder holds a datagram back when no other passes (DESIGN §5). */
+#define REORDER_HOLD_MS 10
+
+static struct held_datagram *hold_copy(const struct sockaddr *peer, socklen_t peer_len,
+                                       const void *data, size_t len)
+{
+    struct held_datagram *h = malloc(sizeof(*h) + len);
+
+    if (h == NULL)
+        return NULL;
+    h->release_ms = program_ms() + REORDER_HOLD_MS;
+    memcpy(&h->peer, peer, peer_len);
+    h->peer_len = peer_len;
+    h->len = len;
+    memcpy(h->data, data, len);
+    return h;
+}
+
+static void send_held(struct nsemu_socket *s, int fd, struct held_datagram *h)
+{
+    if (h == NULL)
+        return;
+    if (sendto(fd, h->data, h->len, MSG_NOSIGNAL | MSG_DONTWAIT,
+               (struct sockaddr *)&h->peer, h->peer_len) < 0)
+        eventlog("sock=%u udp.reorder lost len=%zu", s->ordinal, h->len);
+    free(h);
+}
+
+/* Stack thread: the held outgoing datagram's 10 ms are over, or the timer must be
+ * set again for the one held now. */
+static void tx_timer_fired(uv_timer_t *t)
+{
+    struct nsemu_socket *s = t->data;
+    struct held_datagram *h = NULL;
+    uint64_t now = program_ms(), wait = 0;
+
+    pthread_mutex_lock(&s->lock);
+    if (s->tx_held != NULL && s->tx_held->release_ms <= now) {
+        h = s->tx_held;
+        s->tx_held = NULL;
+    } else if (s->tx_held != NULL) {
+        wait = s->tx_held->release_ms - now;
+    }
+    if (h != NULL)
+        send_held(s, s->fd, h);
+    else if (wait > 0)
+        uv_timer_start(t, tx_timer_fired, wait, 0);
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void tx_timer_arm(void *arg)
+{
+    struct nsemu_socket *s = arg;
+
+    atomic_store(&s->tx_posted, false);
+    pthread_mutex_lock(&s->lock);
+    if (atomic_load(&s->state) == SOCK_OPEN && s->tx_timer == NULL) {
+        uv_timer_t *t = malloc(sizeof(*t));
+
+        if (t != NULL && uv_timer_init(stack_loop(), t) == 0) {
+            t->data = s;
+            s->tx_timer = (struct uv_timer_s *)t;
+        } else {
+            free(t);
+        }
+    }
+    if (s->tx_timer != NULL)
+        uv_timer_start((uv_timer_t *)s->tx_timer, tx_timer_fired, REORDER_HOLD_MS, 0);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* udp.reorder on the way out: keeps a copy to send after the next datagram passes, or
+ * after 10 ms (a stack-thread timer), whichever comes first. */
+static void hold_outgoing(struct nsemu_socket *s, int fd, const struct sockaddr *to,
+                          socklen_t len, const void *data, size_t n)
+{
+    struct held_datagram *h = hold_copy(to, len, data, n), *older;
+
+    pthread_mutex_lock(&s->lock);
+    older = s->tx_held;
+    s->tx_held = h;
+    pthread_mutex_unlock(&s->lock);
+    send_held(s, fd, older); /* one held at a time: the older one goes now */
+    atomic_store(&s->loop_used, true);
+    if (stack_on_loop_thread())
+        tx_timer_arm(s);
+    else if (!atomic_exchange(&s->tx_posted, true))
+        stack_post(&s->tx_msg); /* never wait for the stack thread inside a call */
+}
+
 long sock_sendto(struct nsemu_socket *s, const struct sockaddr *to, socklen_t len,
                  const void *data, size_t size)
 {
+    struct held_datagram *passed;
+    struct udp_fate fate;
     struct deadline dl;
     int fd, timeout;
     long r;
@@ -970,14 +1294,25 @@ long sock_sendto(struct nsemu_socket *s, const struct sockaddr *to, socklen_t le
     r = bind_source_for(s, fd, to);
     s->fresh = false;
     pthread_mutex_unlock(&s->lock);
+    if (r != 0) {
+        sock_leave(s);
+        return r;
+    }
+    faults_udp(s, true, size, to, &fate);
+    counter_add(COUNTER_BYTES_SENT, size);
+    counter_add(COUNTER_DATAGRAMS_SENT, 1);
+    if (fate.drop || fate.reorder) {
+        if (fate.reorder)
+            hold_outgoing(s, fd, to, len, data, fate.len);
+        sock_leave(s);
+        return (long)size; /* as far as the device can tell, it left */
+    }
     deadline_start(&dl, timeout);
-    while (r == 0) {
-        ssize_t n = sendto(fd, data, size, MSG_NOSIGNAL, to, len);
+    for (;;) {
+        ssize_t n = sendto(fd, data, fate.len, MSG_NOSIGNAL, to, len);
 
         if (n >= 0) {
-            r = n;
-            counter_add(COUNTER_BYTES_SENT, (uint64_t)n);
-            counter_add(COUNTER_DATAGRAMS_SENT, 1);
+            r = (long)size; /* a truncated datagram still reports its full size */
             break;
         }
         if (errno == EINTR)
@@ -986,11 +1321,142 @@ long sock_sendto(struct nsemu_socket *s, const struct sockaddr *to, socklen_t le
             r = -errno;
         else
             r = timeout == 0 ? -EAGAIN : sock_wait(s, fd, POLLOUT, &dl);
+        if (r != 0)
+            break;
+    }
+    if (r >= 0) {
+        if (fate.dup)
+            sendto(fd, data, fate.len, MSG_NOSIGNAL | MSG_DONTWAIT, to, len);
+        pthread_mutex_lock(&s->lock);
+        passed = s->tx_held; /* a datagram passed it: the held one goes now */
+        s->tx_held = NULL;
+        pthread_mutex_unlock(&s->lock);
+        send_held(s, fd, passed);
     }
     if (r == -EAGAIN)
         sigio_rearm(s, UV_WRITABLE);
     sock_leave(s);
     return r;
+}
+
+/* A datagram a fault held for this call: a duplicate first, then one held back whose
+ * time has come (or that a later datagram has passed). */
+static struct held_datagram *take_held(struct nsemu_socket *s)
+{
+    struct held_datagram *h = NULL;
+
+    pthread_mutex_lock(&s->lock);
+    if (s->rx_dup != NULL) {
+        h = s->rx_dup;
+        s->rx_dup = NULL;
+    } else if (s->rx_held != NULL && s->rx_held->release_ms <= program_ms()) {
+        h = s->rx_held;
+        s->rx_held = NULL;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return h;
+}
+
+static long deliver_held(struct held_datagram *h, struct sockaddr_storage *from, void *data,
+                         size_t size)
+{
+    size_t n = h->len < size ? h->len : size;
+
+    memcpy(data, h->data, n);
+    memcpy(from, &h->peer, h->peer_len);
+    free(h);
+    return (long)n;
+}
+
+static bool udp_faults_on(struct nsemu_socket *s)
+{
+    bool pending;
+
+    if ((knob_int(KNOB_UDP_LOSS) | knob_int(KNOB_UDP_DUP) | knob_int(KNOB_UDP_REORDER) |
+         knob_int(KNOB_UDP_TRUNCATE)) != 0)
+        return true;
+    pthread_mutex_lock(&s->lock);
+    pending = s->rx_held != NULL || s->rx_dup != NULL;
+    pthread_mutex_unlock(&s->lock);
+    return pending;
+}
+
+static long recvfrom_faulty_loop(struct nsemu_socket *s, int fd, int timeout,
+                                 const struct deadline *dl, uint8_t *scratch,
+                                 struct sockaddr_storage *from, void *data, size_t size);
+
+/* recvfrom with UDP faults on the way in. Whole datagrams are read into a scratch
+ * buffer so a held or duplicated one is kept entire. */
+static long recvfrom_faulty(struct nsemu_socket *s, int fd, int timeout,
+                            struct sockaddr_storage *from, void *data, size_t size)
+{
+    uint8_t *scratch = malloc(65536);
+    struct deadline dl;
+    long r;
+
+    if (scratch == NULL)
+        return -ENOMEM;
+    deadline_start(&dl, timeout);
+    r = recvfrom_faulty_loop(s, fd, timeout, &dl, scratch, from, data, size);
+    free(scratch);
+    return r;
+}
+
+static long recvfrom_faulty_loop(struct nsemu_socket *s, int fd, int timeout,
+                                 const struct deadline *dl, uint8_t *scratch,
+                                 struct sockaddr_storage *from, void *data, size_t size)
+{
+    for (;;) {
+        struct held_datagram *h = take_held(s);
+        struct udp_fate fate;
+        long n;
+
+        if (h != NULL)
+            return deliver_held(h, from, data, size);
+        n = recv_wait(s, fd, 0, scratch, 65536, from);
+        if (n == -EAGAIN) {
+            struct deadline hold_dl = *dl;
+            int r;
+
+            pthread_mutex_lock(&s->lock);
+            if (s->rx_held != NULL && (dl->forever || s->rx_held->release_ms < dl->at_ms)) {
+                hold_dl.forever = false;
+                hold_dl.at_ms = s->rx_held->release_ms;
+            }
+            pthread_mutex_unlock(&s->lock);
+            r = timeout == 0 ? -EAGAIN : sock_wait(s, fd, POLLIN, &hold_dl);
+            if (r == -EAGAIN && deadline_left(dl) != 0)
+                continue; /* the held datagram's time came first */
+            if (r != 0)
+                return r;
+            continue;
+        }
+        if (n < 0)
+            return n;
+        faults_udp(s, false, (size_t)n, (struct sockaddr *)from, &fate);
+        if (fate.drop)
+            continue;
+        h = hold_copy((struct sockaddr *)from, sizeof(*from), scratch, fate.len);
+        pthread_mutex_lock(&s->lock);
+        if (fate.reorder && h != NULL) {
+            free(s->rx_held);
+            s->rx_held = h;
+            h = NULL;
+        } else if (s->rx_held != NULL) {
+            s->rx_held->release_ms = 0; /* this one passed it: it comes next */
+        }
+        if (fate.dup && h != NULL) {
+            free(s->rx_dup);
+            s->rx_dup = h;
+            h = NULL;
+        }
+        pthread_mutex_unlock(&s->lock);
+        free(h);
+        if (fate.reorder)
+            continue;
+        memcpy(data, scratch, fate.len < size ? fate.len : size);
+        return (long)(fate.len < size ? fate.len : size);
+    }
 }
 
 long sock_recvfrom(struct nsemu_socket *s, struct sockaddr_storage *from, void *data,
@@ -1001,7 +1467,10 @@ long sock_recvfrom(struct nsemu_socket *s, struct sockaddr_storage *from, void *
 
     if (r != 0)
         return r;
-    r = recv_wait(s, fd, timeout, data, size, from);
+    if (udp_faults_on(s))
+        r = recvfrom_faulty(s, fd, timeout, from, data, size);
+    else
+        r = recv_wait(s, fd, timeout, data, size, from);
     if (r >= 0) {
         counter_add(COUNTER_BYTES_RECEIVED, (uint64_t)r);
         counter_add(COUNTER_DATAGRAMS_RECEIVED, 1);

@@ -21,6 +21,7 @@
 
 #include <netsocket/socket.h>
 
+#include "prng.h"
 #include "stack.h"
 
 enum sock_kind { SOCK_KIND_TCP, SOCK_KIND_UDP, SOCK_KIND_SERVER };
@@ -66,6 +67,42 @@ struct nsemu_socket {
     atomic_bool sigio_on;      /* a poll handle exists: rearm after calls */
     atomic_int rearm_bits;     /* UV_READABLE / UV_WRITABLE wanted again */
     struct stack_msg rearm_msg;
+
+    /* Faults (faults.c). The PRNG stream and the held datagrams are guarded by s->lock. */
+    struct prng prng;          /* this socket's stream: seed, "sock", ordinal */
+    _Atomic int dead;          /* -errno once the connection was killed (reset) */
+    atomic_llong tcp_bytes;    /* bytes both ways, for tcp.reset_after_bytes */
+    bool fake_connect;         /* tcp.connect = timeout: a connect that never answers */
+    struct held_datagram *rx_held;  /* udp.reorder on the way in: returned later */
+    struct held_datagram *rx_dup;   /* udp.dup on the way in: the second copy */
+    struct held_datagram *tx_held;  /* udp.reorder on the way out: sent later */
+    struct uv_timer_s *tx_timer;    /* releases tx_held after 10 ms (stack thread) */
+    atomic_bool loop_used;     /* the stack thread holds state for s: close tears it down */
+    struct stack_msg tx_msg;   /* arms tx_timer */
+    atomic_bool tx_posted;
+    struct nsemu_socket *reg_next, *reg_prev; /* the registry of open sockets */
+
+    /* tcp.latency_ms / tcp.rate_kbps (shaper.c): queues guarded by shape_lock. A
+     * direction is shaped once a call found a shaping knob on, until the knobs are off
+     * and its queue is empty again; only then does the stack thread touch the kernel
+     * socket for that direction. */
+    pthread_mutex_t shape_lock;
+    pthread_cond_t rx_cond, tx_cond;
+    atomic_bool rx_shaped, tx_shaped;
+    struct shaper_queue *rxq, *txq;
+};
+
+/* Calls fn for every open socket, with the registry locked (fn must not open or close
+ * sockets). */
+void sock_for_each(void (*fn)(struct nsemu_socket *s, void *ctx), void *ctx);
+
+/* A datagram a UDP fault holds back. */
+struct held_datagram {
+    uint64_t release_ms;       /* program_ms() when it goes anyway */
+    struct sockaddr_storage peer;
+    socklen_t peer_len;
+    size_t len;
+    uint8_t data[];
 };
 
 struct nsemu_socket *sock_new(enum sock_kind kind);
@@ -89,6 +126,13 @@ long sock_recvfrom(struct nsemu_socket *s, struct sockaddr_storage *from, void *
 int sock_listen(struct nsemu_socket *s, int backlog);
 int sock_accept(struct nsemu_socket *s, struct nsemu_socket *conn,
                 struct sockaddr_storage *from);
+
+/* Kills every established TCP connection of the device: the peer gets a reset, the
+ * device's calls get CONNECTION_LOST until it closes the socket. Logged. */
+void sock_reset_all_connections(const char *why);
+/* The link went up or down: wakes waiting calls so they re-check it; on the way up,
+ * drops what UDP sockets received while it was down. */
+void sock_link_changed(bool up);
 
 /* The interface the socket was opened on, or NULL when not open. */
 struct network_interface *sock_interface(struct nsemu_socket *s);

@@ -11,8 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "config.h"
 #include "device.h"
+#include "eventlog.h"
+#include "faults.h"
 #include "knobs.h"
+#include "shaper.h"
+#include "timeline.h"
 
 static struct {
     uv_loop_t loop;
@@ -119,12 +124,18 @@ static void start_library(void)
     pthread_attr_t attr;
     sigset_t all, old;
 
-    knobs_load_environment();
+    const struct config *cfg = config_get();
+
+    eventlog_open(cfg->log, cfg->seed);
+    for (int id = 0; id < KNOB_COUNT; id++)
+        faults_knob_changed(id); /* a random fault on from the start prints the seed */
     device_init();
     if (uv_loop_init(&stack.loop) != 0 || uv_async_init(&stack.loop, &stack.wakeup, drain_queue) != 0) {
         fprintf(stderr, "nsemu: cannot start the stack thread's event loop\n");
         exit(2);
     }
+    timeline_start(&stack.loop, cfg);
+    shaper_knob_changed(); /* shaping knobs on from the start */
     /* The stack thread takes no signals: they belong to the device program. */
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -149,5 +160,6 @@ void emu_ensure(void)
  * §5 says; the stack thread itself starts here too. */
 __attribute__((constructor)) static void emu_constructor(void)
 {
+    config_get();
     emu_ensure();
 }
