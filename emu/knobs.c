@@ -198,9 +198,15 @@ static void load_defaults(void)
     }
 }
 
-static void ensure_defaults(void)
+static atomic_bool defaults_loaded;
+
+/* Called on every knob read: after the first time, one atomic load. */
+static inline void ensure_defaults(void)
 {
-    pthread_once(&values_once, load_defaults);
+    if (!atomic_load_explicit(&defaults_loaded, memory_order_acquire)) {
+        pthread_once(&values_once, load_defaults);
+        atomic_store_explicit(&defaults_loaded, true, memory_order_release);
+    }
 }
 
 bool knob_check(int id, const char *text, char *why, size_t why_len)

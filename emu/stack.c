@@ -31,7 +31,8 @@ static struct {
     .done = PTHREAD_COND_INITIALIZER,
 };
 
-static _Thread_local bool on_loop_thread;
+/* initial-exec: read on every socket call, it must not cost a __tls_get_addr call. */
+static _Thread_local bool on_loop_thread __attribute__((tls_model("initial-exec")));
 static pthread_once_t start_once = PTHREAD_ONCE_INIT;
 static atomic_bool started;
 
