@@ -1,6 +1,7 @@
 /*
  * network_interface.c: the public NetworkInterface / EthernetInterface / WiFiInterface
- * functions: argument and kind checks (DESIGN §2), then emu/netif.c does the work.
+ * functions: argument and kind checks (DESIGN §2), then emu/netif.c (and, for WiFi,
+ * emu/wifi.c) does the work.
  */
 #include <netsocket/network_interface.h>
 
@@ -9,6 +10,7 @@
 #include "common.h"
 #include "dns.h"
 #include "netif.h"
+#include "wifi.h"
 
 NSEMU_EXPORT ethernet_interface_t *ethernet_interface_new(void)
 {
@@ -17,7 +19,7 @@ NSEMU_EXPORT ethernet_interface_t *ethernet_interface_new(void)
 
 NSEMU_EXPORT wifi_interface_t *wifi_interface_new(void)
 {
-    return NULL; /* WiFi comes with the fake WiFi world (docs/api.md) */
+    return netif_new(NETIF_WIFI);
 }
 
 NSEMU_EXPORT network_interface_t *network_interface_get_default_instance(void)
@@ -134,12 +136,17 @@ NSEMU_EXPORT void network_interface_attach(network_interface_t *ni,
         netif_attach(ni, cb, ctx);
 }
 
-/* ---- WiFi: no WiFi interface exists yet, so these only check their arguments ------ */
+/* ---- WiFi (DESIGN §4): NULL first, then the kind, then the values ---------------- */
 
 /* A NULL password is allowed for an open network only (DESIGN §2). */
 static bool credentials_given(const char *ssid, const char *pass, nsapi_security_t sec)
 {
     return ssid != NULL && (pass != NULL || sec == NSAPI_SECURITY_NONE);
+}
+
+static bool is_wifi(const network_interface_t *ni)
+{
+    return ni->kind == NETIF_WIFI;
 }
 
 NSEMU_EXPORT nsapi_error_t wifi_interface_set_credentials(wifi_interface_t *w,
@@ -148,29 +155,45 @@ NSEMU_EXPORT nsapi_error_t wifi_interface_set_credentials(wifi_interface_t *w,
 {
     if (w == NULL || !credentials_given(ssid, pass, sec))
         return NSAPI_ERROR_PARAMETER;
-    return NSAPI_ERROR_UNSUPPORTED;
+    if (!is_wifi(w))
+        return NSAPI_ERROR_UNSUPPORTED;
+    return wifi_set_credentials(w, ssid, pass, sec);
 }
 
 NSEMU_EXPORT nsapi_error_t wifi_interface_set_channel(wifi_interface_t *w, uint8_t channel)
 {
-    (void)channel;
-    return w == NULL ? NSAPI_ERROR_PARAMETER : NSAPI_ERROR_UNSUPPORTED;
+    if (w == NULL)
+        return NSAPI_ERROR_PARAMETER;
+    if (!is_wifi(w))
+        return NSAPI_ERROR_UNSUPPORTED;
+    wifi_set_channel(w, channel);
+    return NSAPI_ERROR_OK;
 }
 
 NSEMU_EXPORT nsapi_error_t wifi_interface_connect_to(wifi_interface_t *w, const char *ssid,
                                                      const char *pass, nsapi_security_t sec,
                                                      uint8_t channel)
 {
-    (void)channel;
+    nsapi_error_t r;
+
     if (w == NULL || !credentials_given(ssid, pass, sec))
         return NSAPI_ERROR_PARAMETER;
-    return NSAPI_ERROR_UNSUPPORTED;
+    if (!is_wifi(w))
+        return NSAPI_ERROR_UNSUPPORTED;
+    /* As Mbed's drivers do: store, as set_credentials and set_channel would, then
+     * connect. */
+    r = wifi_set_credentials(w, ssid, pass, sec);
+    if (r != NSAPI_ERROR_OK)
+        return r;
+    wifi_set_channel(w, channel);
+    return netif_connect(w);
 }
 
 NSEMU_EXPORT int8_t wifi_interface_get_rssi(wifi_interface_t *w)
 {
-    (void)w;
-    return 0;
+    if (w == NULL || !is_wifi(w))
+        return 0;
+    return wifi_rssi(w);
 }
 
 NSEMU_EXPORT nsapi_size_or_error_t wifi_interface_scan(wifi_interface_t *w,
@@ -180,5 +203,7 @@ NSEMU_EXPORT nsapi_size_or_error_t wifi_interface_scan(wifi_interface_t *w,
     /* res may be NULL only when count is 0: then scan just counts the APs. */
     if (w == NULL || (res == NULL && count > 0))
         return NSAPI_ERROR_PARAMETER;
-    return NSAPI_ERROR_UNSUPPORTED;
+    if (!is_wifi(w))
+        return NSAPI_ERROR_UNSUPPORTED;
+    return wifi_scan(w, res, count);
 }

@@ -507,12 +507,17 @@ static void test_attach_null_callback_detaches(void **state)
     network_interface_delete(ni);
 }
 
-/* ---- WiFi: not built yet; Ethernet interfaces lack it ------------------------------ */
+/* ---- WiFi: NULL arguments; Ethernet interfaces lack it (tests/wifi has the rest) --- */
 
-static void test_wifi_interface_new_returns_null_for_now(void **state)
+static void test_wifi_interface_new_returns_a_disconnected_interface(void **state)
 {
+    wifi_interface_t *w = wifi_interface_new();
+
     (void)state;
-    assert_null(wifi_interface_new());
+    assert_non_null(w);
+    assert_int_equal(network_interface_get_connection_status(w), NSAPI_STATUS_DISCONNECTED);
+    assert_null(network_interface_get_ip_address(w));
+    network_interface_delete(w);
 }
 
 static void test_wifi_functions_with_a_null_interface_return_parameter(void **state)
@@ -716,7 +721,7 @@ int main(void)
         cmocka_unit_test(test_gethostbyname_with_an_unknown_version_returns_parameter),
         cmocka_unit_test(test_add_dns_server_with_null_returns_parameter),
         cmocka_unit_test(test_attach_null_callback_detaches),
-        cmocka_unit_test(test_wifi_interface_new_returns_null_for_now),
+        cmocka_unit_test(test_wifi_interface_new_returns_a_disconnected_interface),
         cmocka_unit_test(test_wifi_functions_with_a_null_interface_return_parameter),
         cmocka_unit_test(test_wifi_functions_with_a_null_ssid_return_parameter),
         cmocka_unit_test(test_wifi_null_password_for_a_secured_network_returns_parameter),
