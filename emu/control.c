@@ -8,17 +8,23 @@
 #include <string.h>
 
 #include "common.h"
+#include "config.h"
 #include "device.h"
 #include "eventlog.h"
 #include "knobs.h"
 #include "stack.h"
 #include "timeline.h"
 
+/* A runtime knob of the link in use: like the scenario file and NSEMU_FAULTS, the
+ * control API refuses the other link's knobs (frame.* on the host link). */
 static int runtime_knob(const char *name)
 {
     int id = knob_find(name);
+    int other = config_get()->link == CONFIG_LINK_TAP ? KNOB_HOST : KNOB_TAP;
 
-    return id >= 0 && (knob_defs[id].flags & KNOB_RUNTIME) ? id : -1;
+    if (id < 0 || !(knob_defs[id].flags & KNOB_RUNTIME) || (knob_defs[id].flags & other))
+        return -1;
+    return id;
 }
 
 NSEMU_EXPORT nsapi_error_t nsemu_set(const char *knob, const char *value)

@@ -23,6 +23,12 @@ static const char *const counter_names[COUNTER_COUNT] = {
     [COUNTER_TCP_CONNECTS] = "tcp.connects",
     [COUNTER_TCP_ACCEPTS] = "tcp.accepts",
     [COUNTER_DNS_QUERIES] = "dns.queries",
+    [COUNTER_FAULTS_UDP_LOSS] = "faults.udp.loss",
+    [COUNTER_FAULTS_UDP_DUP] = "faults.udp.dup",
+    [COUNTER_FAULTS_UDP_REORDER] = "faults.udp.reorder",
+    [COUNTER_FAULTS_UDP_TRUNCATE] = "faults.udp.truncate",
+    [COUNTER_FAULTS_TCP_CONNECT] = "faults.tcp.connect",
+    [COUNTER_FAULTS_TCP_RESET] = "faults.tcp.reset_after_bytes",
 };
 
 static atomic_uint ordinals;

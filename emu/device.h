@@ -22,6 +22,13 @@ enum counter_id {
     COUNTER_TCP_CONNECTS,    /* connections established by connect */
     COUNTER_TCP_ACCEPTS,     /* connections accepted */
     COUNTER_DNS_QUERIES,     /* DNS queries sent */
+    /* faults applied, by kind (DESIGN §5 faults.udp.loss ...) */
+    COUNTER_FAULTS_UDP_LOSS,     /* datagrams lost, either way */
+    COUNTER_FAULTS_UDP_DUP,      /* datagrams doubled */
+    COUNTER_FAULTS_UDP_REORDER,  /* datagrams held back */
+    COUNTER_FAULTS_UDP_TRUNCATE, /* datagrams cut */
+    COUNTER_FAULTS_TCP_CONNECT,  /* connects refused or left unanswered */
+    COUNTER_FAULTS_TCP_RESET,    /* connections reset by tcp.reset_after_bytes */
     COUNTER_COUNT
 };
 

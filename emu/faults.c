@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "addr.h"
+#include "device.h"
 #include "eventlog.h"
 #include "knobs.h"
 #include "sock.h"
@@ -44,6 +45,10 @@ void faults_udp(struct nsemu_socket *s, bool outgoing, size_t len,
             fate->len = (size_t)prng_below(&s->prng, len);
     }
     pthread_mutex_unlock(&s->lock);
+    counter_add(COUNTER_FAULTS_UDP_LOSS, fate->drop);
+    counter_add(COUNTER_FAULTS_UDP_DUP, fate->dup);
+    counter_add(COUNTER_FAULTS_UDP_REORDER, fate->reorder);
+    counter_add(COUNTER_FAULTS_UDP_TRUNCATE, fate->len != len);
     if (!eventlog_enabled())
         return;
     faults_format_peer(peer, where, sizeof(where));
@@ -63,6 +68,7 @@ int faults_tcp_connect(struct nsemu_socket *s, const struct sockaddr *peer)
     long mode = knob_int(KNOB_TCP_CONNECT);
     char where[64];
 
+    counter_add(COUNTER_FAULTS_TCP_CONNECT, mode != 0);
     if (mode != 0 && eventlog_enabled()) {
         faults_format_peer(peer, where, sizeof(where));
         eventlog("sock=%u tcp.connect %s to=%s", s->ordinal, mode == 1 ? "refuse" : "timeout",

@@ -41,15 +41,14 @@ static void sleep_ms(long ms)
         ;
 }
 
-/* Emulated DHCP (DESIGN §5 ethernet.dhcp): the lease is the device's own host address,
- * after the exchange the knob asks for. */
-static nsapi_error_t host_dhcp(struct network_interface *ni)
+/* Emulated DHCP: the lease is the device's own host address, after the exchange that
+ * mode asks for (as knob_int reads ethernet.dhcp: -1 fail, -2 nak, else a delay in ms;
+ * for WiFi, the AP's dhcp). */
+static nsapi_error_t host_dhcp(long mode)
 {
-    long mode = knob_int(KNOB_ETHERNET_DHCP);
     long timeout = knob_int(KNOB_DEVICE_DHCP_TIMEOUT_MS);
     char ip[NSAPI_IP_SIZE];
 
-    (void)ni;
     eventlog("dhcp discover");
     if (mode == -2) {
         eventlog("dhcp nak");
@@ -78,7 +77,7 @@ static nsapi_error_t host_up(struct network_interface *ni)
     dhcp = ni->dhcp;
     pthread_mutex_unlock(&ni->lock);
     if (dhcp) {
-        nsapi_error_t r = host_dhcp(ni);
+        nsapi_error_t r = host_dhcp(netif_dhcp_mode(ni));
 
         if (r != NSAPI_ERROR_OK)
             return r;

@@ -1,18 +1,23 @@
 /*
  * netif.c: the device's network interfaces: their life cycle (connect, disconnect,
  * status callbacks on the stack thread), static or DHCP configuration and added DNS
- * servers. How an interface really comes up is the link's business (link.h).
+ * servers. How an interface really comes up is the link's business (link.h); a WiFi
+ * interface first associates with an AP of the fake WiFi world (wifi.h).
  */
 #include "netif.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
+#include "config.h"
 #include "device.h"
 #include "knobs.h"
+#include "sock.h"
 #include "stack.h"
+#include "wifi.h"
 
 static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct network_interface *default_instance;
@@ -30,6 +35,13 @@ struct network_interface *netif_new(enum netif_kind kind)
     if (ni == NULL)
         return NULL;
     ni->kind = kind;
+    if (kind == NETIF_WIFI) {
+        ni->wifi = wifi_sta_new(ni);
+        if (ni->wifi == NULL) {
+            free(ni);
+            return NULL;
+        }
+    }
     pthread_mutex_init(&ni->lock, NULL);
     atomic_init(&ni->status, NSAPI_STATUS_DISCONNECTED);
     ni->dhcp = true;
@@ -46,7 +58,9 @@ struct network_interface *netif_default(void)
 {
     pthread_mutex_lock(&default_lock);
     if (default_instance == NULL) {
-        default_instance = netif_new(NETIF_ETHERNET);
+        default_instance = netif_new(config_get()->interface == CONFIG_IFACE_WIFI
+                                         ? NETIF_WIFI
+                                         : NETIF_ETHERNET);
         if (default_instance != NULL)
             default_instance->is_default = true;
     }
@@ -59,6 +73,18 @@ void netif_ref(struct network_interface *ni)
     pthread_mutex_lock(&ni->lock);
     ni->refs++;
     pthread_mutex_unlock(&ni->lock);
+}
+
+bool netif_try_ref(struct network_interface *ni)
+{
+    bool alive;
+
+    pthread_mutex_lock(&ni->lock);
+    alive = ni->refs > 0;
+    if (alive)
+        ni->refs++;
+    pthread_mutex_unlock(&ni->lock);
+    return alive;
 }
 
 void netif_unref(struct network_interface *ni)
@@ -79,6 +105,7 @@ void netif_unref(struct network_interface *ni)
             }
         }
         pthread_mutex_unlock(&registry_lock);
+        wifi_sta_free(ni->wifi); /* waits for an AP event that still holds it */
         pthread_mutex_destroy(&ni->lock);
         free(ni);
     }
@@ -171,10 +198,50 @@ static void release(struct network_interface *ni)
     pthread_mutex_unlock(&ni->lock);
 }
 
+/* How a connect (or a comeback after the cable) ends. */
+struct connect_end {
+    struct network_interface *ni;
+    nsapi_error_t r;
+    bool comeback; /* after the cable returned: no DISCONNECTED report on failure */
+};
+
+/* Ends a connect on the stack thread, where AP events run too, so none slips between
+ * the last look at the station and the new status: a WiFi station whose AP went during
+ * DHCP (with no AP to roam to) fails the connect. Then the status, and the interface is
+ * free for the next connect or disconnect. */
+static void connect_end_on_loop(void *arg)
+{
+    struct connect_end *e = arg;
+    struct network_interface *ni = e->ni;
+    bool wifi = ni->kind == NETIF_WIFI;
+    struct status_change c = {ni, NSAPI_STATUS_GLOBAL_UP};
+
+    if (e->r == NSAPI_ERROR_OK && wifi && !wifi_associated(ni))
+        e->r = NSAPI_ERROR_NO_SSID; /* the AP went while DHCP ran */
+    if (e->r != NSAPI_ERROR_OK) {
+        if (wifi) {
+            wifi_leave(ni, "connect failed");
+            if (e->comeback)
+                sock_kill_interface(ni, -ECONNRESET, "wifi lost");
+        }
+        clear_addresses(ni);
+        c.status = NSAPI_STATUS_DISCONNECTED;
+    }
+    if (e->r == NSAPI_ERROR_OK || !e->comeback)
+        status_on_loop(&c);
+    release(ni);
+}
+
 nsapi_error_t netif_connect(struct network_interface *ni)
 {
+    struct connect_end e = {ni, NSAPI_ERROR_OK, false};
     nsapi_error_t r;
 
+    if (ni->kind == NETIF_WIFI) {
+        r = wifi_check_credentials(ni); /* no SSID, a password of the wrong length */
+        if (r != NSAPI_ERROR_OK)
+            return r;
+    }
     if (stack_on_loop_thread())
         return NSAPI_ERROR_WOULD_BLOCK; /* connecting blocks; callbacks must not */
     if (device_link_down())
@@ -183,15 +250,12 @@ nsapi_error_t netif_connect(struct network_interface *ni)
     if (r != NSAPI_ERROR_OK)
         return r;
     set_status(ni, NSAPI_STATUS_CONNECTING);
-    r = device_link()->up(ni);
-    if (r == NSAPI_ERROR_OK) {
-        set_status(ni, NSAPI_STATUS_GLOBAL_UP);
-    } else {
-        clear_addresses(ni);
-        set_status(ni, NSAPI_STATUS_DISCONNECTED);
-    }
-    release(ni);
-    return r;
+    if (ni->kind == NETIF_WIFI)
+        e.r = wifi_associate(ni);
+    if (e.r == NSAPI_ERROR_OK)
+        e.r = device_link()->up(ni);
+    stack_run_sync(connect_end_on_loop, &e);
+    return e.r;
 }
 
 nsapi_error_t netif_disconnect(struct network_interface *ni)
@@ -201,10 +265,43 @@ nsapi_error_t netif_disconnect(struct network_interface *ni)
     if (r != NSAPI_ERROR_OK)
         return r;
     device_link()->down(ni);
+    if (ni->kind == NETIF_WIFI) {
+        /* Leaving the AP ends every connection through it, as WiFi modules do. */
+        wifi_leave(ni, "disconnect");
+        sock_kill_interface(ni, -ECONNRESET, "wifi disconnect");
+    }
     clear_addresses(ni);
     set_status(ni, NSAPI_STATUS_DISCONNECTED);
     release(ni);
     return NSAPI_ERROR_OK;
+}
+
+long netif_dhcp_mode(struct network_interface *ni)
+{
+    return ni->kind == NETIF_WIFI ? wifi_dhcp_mode(ni) : knob_int(KNOB_ETHERNET_DHCP);
+}
+
+void netif_wifi_lost(struct network_interface *ni)
+{
+    bool was_up, resume;
+
+    pthread_mutex_lock(&ni->lock);
+    was_up = netif_is_up(ni);
+    resume = ni->resume;
+    if (ni->busy || (!was_up && !resume)) {
+        pthread_mutex_unlock(&ni->lock);
+        return;
+    }
+    ni->resume = false; /* the cable coming back will not bring it up */
+    ni->busy = true;
+    pthread_mutex_unlock(&ni->lock);
+    /* Sockets first, so the DISCONNECTED callback already finds them dead. */
+    sock_kill_interface(ni, -ECONNRESET, "wifi lost");
+    device_link()->down(ni);
+    clear_addresses(ni);
+    if (was_up)
+        set_status(ni, NSAPI_STATUS_DISCONNECTED);
+    release(ni);
 }
 
 nsapi_error_t netif_set_network(struct network_interface *ni, const char *ip,
@@ -296,13 +393,14 @@ void netif_attach(struct network_interface *ni,
 static void *resume_interface(void *arg)
 {
     struct network_interface *ni = arg;
+    struct connect_end e = {ni, NSAPI_ERROR_OK, true};
 
     if (!device_link_down() && claim(ni, true) == NSAPI_ERROR_OK) {
-        if (device_link()->up(ni) == NSAPI_ERROR_OK)
-            set_status(ni, NSAPI_STATUS_GLOBAL_UP);
+        if (ni->kind == NETIF_WIFI && !wifi_associated(ni))
+            e.r = NSAPI_ERROR_NO_SSID; /* its AP went while the cable was out */
         else
-            clear_addresses(ni);
-        release(ni);
+            e.r = device_link()->up(ni);
+        stack_run_sync(connect_end_on_loop, &e);
     }
     netif_unref(ni);
     return NULL;

@@ -16,6 +16,8 @@
 
 enum netif_kind { NETIF_ETHERNET, NETIF_WIFI };
 
+struct wifi_sta;
+
 #define NETIF_MAX_DNS 8
 
 struct network_interface {
@@ -38,6 +40,7 @@ struct network_interface {
     void *cb_ctx;
     unsigned refs;   /* 1 for the application's handle, 1 per open socket */
     bool resume;     /* was up when the cable went out: comes back up with it */
+    struct wifi_sta *wifi; /* NETIF_WIFI: its station in the fake WiFi world (wifi.h) */
     struct network_interface *reg_next;
 };
 
@@ -65,9 +68,21 @@ void netif_attach(struct network_interface *ni,
  * still open frees it only when the last one closes. */
 void netif_ref(struct network_interface *ni);
 void netif_unref(struct network_interface *ni);
+/* netif_ref, unless the last reference is gone already (false then). */
+bool netif_try_ref(struct network_interface *ni);
 
 /* True when ni is up (GLOBAL_UP or LOCAL_UP). */
 bool netif_is_up(struct network_interface *ni);
+
+/* How DHCP behaves for ni, as knob_int reads ethernet.dhcp (-1 fail, -2 nak, else a
+ * delay in ms): the knob for Ethernet, the associated AP's dhcp for WiFi. */
+long netif_dhcp_mode(struct network_interface *ni);
+
+/* A WiFi interface's AP went and it could not roam (stack thread): when it was up (or
+ * waiting for the cable to return), every socket open on it dies (CONNECTION_LOST), it
+ * goes down and reports DISCONNECTED. A connect or disconnect running now is left to
+ * find out for itself. */
+void netif_wifi_lost(struct network_interface *ni);
 
 /* Copies the device-side source addresses of ni. */
 void netif_sources(struct network_interface *ni, nsapi_addr_t *v4, nsapi_addr_t *v6);

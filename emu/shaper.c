@@ -256,11 +256,12 @@ void shaper_knob_changed(void)
 {
     if (!knobs_on() || atomic_load(&tick_running))
         return; /* the tick stops by itself once the queues are empty */
-    start_msg.fn = start_on_loop;
-    if (stack_on_loop_thread())
+    if (stack_on_loop_thread()) {
         start_on_loop(NULL);
-    else if (!atomic_exchange(&start_posted, true))
+    } else if (!atomic_exchange(&start_posted, true)) {
+        start_msg.fn = start_on_loop; /* only while not queued: the loop reads it */
         stack_post(&start_msg);
+    }
 }
 
 /* ---- the device's calls ------------------------------------------------------------- */

@@ -350,18 +350,27 @@ static void registry_remove(struct nsemu_socket *s)
 }
 
 /* Kills s's connection: the peer gets a reset (connect with AF_UNSPEC makes Linux send
- * one), and every call of the device gets `err` until it closes the socket. */
-static void sock_kill(struct nsemu_socket *s, int err, const char *why)
+ * one), and every call of the device gets `err` until it closes the socket. False when
+ * it was dead already. */
+static bool sock_kill(struct nsemu_socket *s, int err, const char *why)
 {
     struct sockaddr unspec = {.sa_family = AF_UNSPEC};
     int expected = 0;
 
     if (!atomic_compare_exchange_strong(&s->dead, &expected, err))
-        return;
+        return false; /* killed already */
     connect(s->fd, &unspec, sizeof(unspec));
     eventfd_write(s->wakefd, 1);
     shaper_wake(s);
     eventlog("sock=%u %s reset", s->ordinal, why);
+    return true;
+}
+
+/* tcp.reset_after_bytes: the connection's budget is spent. */
+static void reset_after_bytes(struct nsemu_socket *s)
+{
+    if (sock_kill(s, -ECONNRESET, "tcp.reset_after_bytes"))
+        counter_add(COUNTER_FAULTS_TCP_RESET, 1);
 }
 
 void sock_for_each(void (*fn)(struct nsemu_socket *s, void *ctx), void *ctx)
@@ -380,6 +389,18 @@ void sock_reset_all_connections(const char *why)
         if (s->kind != SOCK_KIND_UDP && atomic_load(&s->state) == SOCK_OPEN &&
             (s->tcp == TCP_CONNECTED || s->tcp == TCP_CONNECTING))
             sock_kill(s, -ECONNRESET, why);
+        pthread_mutex_unlock(&s->lock);
+    }
+    pthread_mutex_unlock(&registry_lock);
+}
+
+void sock_kill_interface(struct network_interface *ni, int err, const char *why)
+{
+    pthread_mutex_lock(&registry_lock);
+    for (struct nsemu_socket *s = registry; s != NULL; s = s->reg_next) {
+        pthread_mutex_lock(&s->lock);
+        if (s->ni == ni && atomic_load(&s->state) == SOCK_OPEN)
+            sock_kill(s, err, why);
         pthread_mutex_unlock(&s->lock);
     }
     pthread_mutex_unlock(&registry_lock);
@@ -603,6 +624,8 @@ static void attach_kernel_socket(struct nsemu_socket *s, int fd, int wakefd, int
     s->fake_connect = false;
     atomic_store(&s->state, SOCK_OPEN);
     has_cb = s->sigio_cb != NULL;
+    eventlog("sock=%u open %s", s->ordinal,
+             s->kind == SOCK_KIND_UDP ? "udp" : s->kind == SOCK_KIND_SERVER ? "server" : "tcp");
     pthread_mutex_unlock(&s->lock);
     registry_add(s);
     if (has_cb)
@@ -672,6 +695,7 @@ int sock_close(struct nsemu_socket *s)
     s->ni = NULL;
     s->tcp = TCP_IDLE;
     atomic_store(&s->state, SOCK_CLOSED);
+    eventlog("sock=%u close", s->ordinal);
     pthread_mutex_unlock(&s->lock);
     device_pool_give();
     netif_unref(ni);
@@ -927,6 +951,30 @@ static enum tcp_state tcp_state_now(struct nsemu_socket *s)
     return st;
 }
 
+/* True while a connect that tcp.connect = timeout answers with silence is pending. */
+static bool tcp_silent_connect(struct nsemu_socket *s)
+{
+    bool silent;
+
+    pthread_mutex_lock(&s->lock);
+    silent = s->tcp == TCP_CONNECTING && s->fake_connect;
+    pthread_mutex_unlock(&s->lock);
+    return silent;
+}
+
+/* A data call on such a connect: nothing can move, so it waits out its timeout
+ * (-EAGAIN), as it would while a real SYN goes unanswered; or the socket closes. */
+static long tcp_silent_wait(struct nsemu_socket *s, int timeout)
+{
+    struct deadline dl;
+    long r = 0;
+
+    deadline_start(&dl, timeout);
+    while (r == 0)
+        r = timeout == 0 ? -EAGAIN : sock_wait(s, -1, POLLOUT, &dl);
+    return r;
+}
+
 /* Counts n bytes against tcp.reset_after_bytes; kills the connection when they reach
  * it. */
 static void tcp_count(struct nsemu_socket *s, size_t n)
@@ -935,7 +983,7 @@ static void tcp_count(struct nsemu_socket *s, size_t n)
     long long total = atomic_fetch_add(&s->tcp_bytes, (long long)n) + (long long)n;
 
     if (budget > 0 && total >= budget)
-        sock_kill(s, -ECONNRESET, "tcp.reset_after_bytes");
+        reset_after_bytes(s);
 }
 
 long sock_send(struct nsemu_socket *s, const void *data, size_t size)
@@ -954,11 +1002,16 @@ long sock_send(struct nsemu_socket *s, const void *data, size_t size)
         sock_leave(s);
         return -ENOTCONN;
     }
+    if (st == TCP_CONNECTING && tcp_silent_connect(s)) {
+        r = tcp_silent_wait(s, timeout);
+        sock_leave(s);
+        return r;
+    }
     if (size > 0 && shaper_active(s)) {
         size_t allow = faults_tcp_allow(s, true, size);
 
         if (allow == 0)
-            sock_kill(s, -ECONNRESET, "tcp.reset_after_bytes");
+            reset_after_bytes(s);
         r = allow == 0 ? -ECONNRESET : shaper_send(s, data, allow, timeout);
         if (r != SHAPER_LEFT) {
             if (r > 0) {
@@ -979,7 +1032,7 @@ long sock_send(struct nsemu_socket *s, const void *data, size_t size)
         if (r != 0)
             break;
         if (allow == 0) { /* the reset budget is spent */
-            sock_kill(s, -ECONNRESET, "tcp.reset_after_bytes");
+            reset_after_bytes(s);
             continue;
         }
         errno = EAGAIN; /* while the cable is out nothing moves */
@@ -1054,11 +1107,13 @@ long sock_recv(struct nsemu_socket *s, void *data, size_t size)
     st = tcp_state_now(s);
     if (st != TCP_CONNECTED && st != TCP_CONNECTING) {
         r = -ENOTCONN;
+    } else if (st == TCP_CONNECTING && tcp_silent_connect(s)) {
+        r = tcp_silent_wait(s, timeout);
     } else {
         size_t allow = size == 0 ? 0 : faults_tcp_allow(s, false, size);
 
         if (size > 0 && allow == 0) {
-            sock_kill(s, -ECONNRESET, "tcp.reset_after_bytes");
+            reset_after_bytes(s);
             r = -ECONNRESET;
         } else {
             r = size > 0 && shaper_active(s) ? shaper_recv(s, data, allow, timeout)
@@ -1407,7 +1462,7 @@ static long recvfrom_faulty_loop(struct nsemu_socket *s, int fd, int timeout,
                                  struct sockaddr_storage *from, void *data, size_t size)
 {
     for (;;) {
-        struct held_datagram *h = take_held(s);
+        struct held_datagram *h = take_held(s), *older = NULL;
         struct udp_fate fate;
         long n;
 
@@ -1439,7 +1494,7 @@ static long recvfrom_faulty_loop(struct nsemu_socket *s, int fd, int timeout,
         h = hold_copy((struct sockaddr *)from, sizeof(*from), scratch, fate.len);
         pthread_mutex_lock(&s->lock);
         if (fate.reorder && h != NULL) {
-            free(s->rx_held);
+            older = s->rx_held; /* one held at a time: the older one comes now */
             s->rx_held = h;
             h = NULL;
         } else if (s->rx_held != NULL) {
@@ -1452,6 +1507,8 @@ static long recvfrom_faulty_loop(struct nsemu_socket *s, int fd, int timeout,
         }
         pthread_mutex_unlock(&s->lock);
         free(h);
+        if (older != NULL)
+            return deliver_held(older, from, data, size);
         if (fate.reorder)
             continue;
         memcpy(data, scratch, fate.len < size ? fate.len : size);

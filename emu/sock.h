@@ -130,6 +130,10 @@ int sock_accept(struct nsemu_socket *s, struct nsemu_socket *conn,
 /* Kills every established TCP connection of the device: the peer gets a reset, the
  * device's calls get CONNECTION_LOST until it closes the socket. Logged. */
 void sock_reset_all_connections(const char *why);
+/* Kills every socket open on ni, whatever its kind and state (TCP, UDP, listening,
+ * connected or not): each call of the device gets `err` until it closes the socket;
+ * blocked calls wake. The fake WiFi world uses it when the device leaves its AP. */
+void sock_kill_interface(struct network_interface *ni, int err, const char *why);
 /* The link went up or down: wakes waiting calls so they re-check it; on the way up,
  * drops what UDP sockets received while it was down. */
 void sock_link_changed(bool up);

@@ -14,6 +14,7 @@
 #include "knobs.h"
 #include "shaper.h"
 #include "sock.h"
+#include "wifi.h"
 
 static uv_timer_t timer;
 static const struct config *timeline_cfg;
@@ -51,7 +52,7 @@ static void run_event(const struct timeline_event *ev)
         break;
     case TIMELINE_CONNECTIONS_RESET:
         eventlog("timeline connections reset");
-        sock_reset_all_connections("connections reset");
+        sock_reset_all_connections("timeline");
         break;
     case TIMELINE_AP_GONE:
     case TIMELINE_AP_BACK:
@@ -89,6 +90,7 @@ void timeline_start(uv_loop_t *loop, const struct config *cfg)
 {
     timeline_cfg = cfg;
     next_event = 0;
+    wifi_world_init(cfg); /* takes the ap events */
     if (cfg->nevents == 0)
         return;
     uv_timer_init(loop, &timer);

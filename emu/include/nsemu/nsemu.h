@@ -2,8 +2,8 @@
  * nsemu.h: the control API. Tests and tools change the emulated world while the device
  * program runs: runtime knobs (the [faults] keys, dns.mode, dns.delay_ms, ethernet.dhcp,
  * device.connect_timeout_ms) and counters. Every function is thread-safe, returns an
- * nsapi_error_t (NSAPI_ERROR_PARAMETER for an unknown knob or a bad value) and never
- * exits. docs/scenario.md lists the knobs; docs/api.md the counters.
+ * nsapi_error_t (NSAPI_ERROR_PARAMETER for an unknown knob, a knob of the other link or
+ * a bad value) and never exits. docs/scenario.md lists the knobs; docs/api.md the counters.
  */
 #ifndef NSEMU_NSEMU_H
 #define NSEMU_NSEMU_H
