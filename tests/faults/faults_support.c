@@ -400,8 +400,7 @@ static bool read_outputs(int out, int err, struct child_run *r, uint64_t end)
     return true;
 }
 
-void child_run(char *const argv[], const char *const env[], int timeout_ms,
-               struct child_run *r)
+void child_run(char *const argv[], const char *const env[], int timeout_ms, struct child_run *r)
 {
     int out[2], err[2], status;
     bool finished;

@@ -97,15 +97,14 @@ char *log_without_times(const char *text);
 /* ---- a child run of the test program ---------------------------------------------- */
 
 struct child_run {
-    int status;          /* exit status, or -1 when it did not exit normally */
-    char out[4096];      /* its stdout */
-    char err[4096];      /* its stderr */
+    int status;     /* exit status, or -1 when it did not exit normally */
+    char out[4096]; /* its stdout */
+    char err[4096]; /* its stderr */
 };
 
 /* Runs program (argv[0] is the program, argv NULL-terminated) with the environment
  * variables env (NULL-terminated "NAME=VALUE" list; a "NAME=" entry unsets NAME, and
  * every NSEMU_ variable not named is unset), and waits for it at most timeout_ms. */
-void child_run(char *const argv[], const char *const env[], int timeout_ms,
-               struct child_run *r);
+void child_run(char *const argv[], const char *const env[], int timeout_ms, struct child_run *r);
 
 #endif /* NSEMU_FAULTS_SUPPORT_H */

@@ -32,11 +32,11 @@ static const char *log_path;
 
 static struct {
     network_interface_t *ni;
-    tcp_socket_t *out;     /* the device connected it */
+    tcp_socket_t *out; /* the device connected it */
     int out_peer;
-    tcp_server_t *server;  /* listening */
+    tcp_server_t *server; /* listening */
     uint16_t server_port;
-    tcp_socket_t *in;      /* the device accepted it */
+    tcp_socket_t *in; /* the device accepted it */
     int in_peer;
     udp_socket_t *udp;
     uint16_t udp_port;

@@ -92,11 +92,11 @@ static const struct {
 };
 
 static const char *const counters[] = {
-    "sockets.open",         "sockets.opened",      "bytes.sent",
-    "bytes.received",       "datagrams.sent",      "datagrams.received",
-    "tcp.connects",         "tcp.accepts",         "dns.queries",
-    "faults.udp.loss",      "faults.udp.dup",      "faults.udp.reorder",
-    "faults.udp.truncate",  "faults.tcp.connect",  "faults.tcp.reset_after_bytes",
+    "sockets.open",        "sockets.opened",     "bytes.sent",
+    "bytes.received",      "datagrams.sent",     "datagrams.received",
+    "tcp.connects",        "tcp.accepts",        "dns.queries",
+    "faults.udp.loss",     "faults.udp.dup",     "faults.udp.reorder",
+    "faults.udp.truncate", "faults.tcp.connect", "faults.tcp.reset_after_bytes",
 };
 
 static void assert_knob(const char *knob, const char *expect)
@@ -203,17 +203,28 @@ static void test_set_with_a_bad_value_returns_parameter_and_changes_nothing(void
     static const struct {
         const char *name, *value;
     } bad[] = {
-        {"udp.loss", "2"},           {"udp.loss", "-0.1"},
-        {"udp.loss", "half"},        {"udp.loss", ""},
-        {"udp.dup", "1.5"},          {"udp.reorder", "0.5x"},
-        {"udp.truncate", "nan"},     {"tcp.connect", "sometimes"},
-        {"tcp.connect", "OK"},       {"tcp.latency_ms", "60001"},
-        {"tcp.latency_ms", "-1"},    {"tcp.latency_ms", "10ms"},
-        {"tcp.rate_kbps", "10000001"}, {"tcp.send_chunk", "1048577"},
-        {"tcp.recv_chunk", "1.5"},   {"tcp.reset_after_bytes", "2147483648"},
-        {"dns.mode", "slow"},        {"dns.delay_ms", "3600001"},
-        {"ethernet.dhcp", "delay_ms:"}, {"ethernet.dhcp", "delay_ms:-1"},
-        {"ethernet.dhcp", "maybe"},  {"device.connect_timeout_ms", "0"},
+        {"udp.loss", "2"},
+        {"udp.loss", "-0.1"},
+        {"udp.loss", "half"},
+        {"udp.loss", ""},
+        {"udp.dup", "1.5"},
+        {"udp.reorder", "0.5x"},
+        {"udp.truncate", "nan"},
+        {"tcp.connect", "sometimes"},
+        {"tcp.connect", "OK"},
+        {"tcp.latency_ms", "60001"},
+        {"tcp.latency_ms", "-1"},
+        {"tcp.latency_ms", "10ms"},
+        {"tcp.rate_kbps", "10000001"},
+        {"tcp.send_chunk", "1048577"},
+        {"tcp.recv_chunk", "1.5"},
+        {"tcp.reset_after_bytes", "2147483648"},
+        {"dns.mode", "slow"},
+        {"dns.delay_ms", "3600001"},
+        {"ethernet.dhcp", "delay_ms:"},
+        {"ethernet.dhcp", "delay_ms:-1"},
+        {"ethernet.dhcp", "maybe"},
+        {"device.connect_timeout_ms", "0"},
         {"udp.loss", NULL},
     };
 

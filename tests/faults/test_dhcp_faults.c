@@ -77,8 +77,7 @@ static void assert_failed_and_down(struct dhcp_fixture *f)
 {
     assert_statuses(f, NSAPI_STATUS_DISCONNECTED);
     assert_null(network_interface_get_ip_address(f->ni));
-    assert_int_equal(network_interface_get_connection_status(f->ni),
-                     NSAPI_STATUS_DISCONNECTED);
+    assert_int_equal(network_interface_get_connection_status(f->ni), NSAPI_STATUS_DISCONNECTED);
 }
 
 static void test_ethernet_dhcp_is_ok_by_default(void **state)
@@ -129,8 +128,7 @@ static void test_ethernet_dhcp_delay_succeeds_after_the_delay(void **state)
     assert_string_equal(network_interface_get_ip_address(f->ni), "127.0.0.1");
 }
 
-static void test_ethernet_dhcp_delay_past_the_dhcp_timeout_fails_at_the_timeout(
-    void **state)
+static void test_ethernet_dhcp_delay_past_the_dhcp_timeout_fails_at_the_timeout(void **state)
 {
     struct dhcp_fixture *f = *state;
     uint64_t took;

@@ -174,10 +174,10 @@ static void test_udp_loss_logs_each_dropped_datagram(void **state)
     assert_true(udp_case_out(&c, 100, 200) < 0);
     assert_int_equal(udp_case_in(&c, 50), NSAPI_ERROR_WOULD_BLOCK);
     logged_now(l);
-    assert_true(log_find(l->text, l->line, sizeof(l->line), c.sock,
-                         "udp.loss drop len=100 ", c.to, NULL));
-    assert_true(log_find(l->text, l->line, sizeof(l->line), c.sock,
-                         "udp.loss drop len=50 ", c.from, NULL));
+    assert_true(
+        log_find(l->text, l->line, sizeof(l->line), c.sock, "udp.loss drop len=100 ", c.to, NULL));
+    assert_true(
+        log_find(l->text, l->line, sizeof(l->line), c.sock, "udp.loss drop len=50 ", c.from, NULL));
     assert_true(log_find(l->text, l->line, sizeof(l->line), "control set udp.loss 1", NULL));
     assert_port_absent(l->text, c.device_port);
     udp_case_close(&c);
@@ -193,10 +193,10 @@ static void test_udp_dup_logs_each_doubled_datagram(void **state)
     assert_true(udp_case_out(&c, 100, WAIT_MS) == 100);
     assert_int_equal(udp_case_in(&c, 50), 50);
     logged_now(l);
-    assert_true(log_find(l->text, l->line, sizeof(l->line), c.sock,
-                         "udp.dup dup len=100 ", c.to, NULL));
-    assert_true(log_find(l->text, l->line, sizeof(l->line), c.sock,
-                         "udp.dup dup len=50 ", c.from, NULL));
+    assert_true(
+        log_find(l->text, l->line, sizeof(l->line), c.sock, "udp.dup dup len=100 ", c.to, NULL));
+    assert_true(
+        log_find(l->text, l->line, sizeof(l->line), c.sock, "udp.dup dup len=50 ", c.from, NULL));
     assert_port_absent(l->text, c.device_port);
     udp_case_close(&c);
 }
@@ -211,10 +211,10 @@ static void test_udp_reorder_logs_each_held_datagram(void **state)
     assert_true(udp_case_out(&c, 100, WAIT_MS) == 100);
     assert_int_equal(udp_case_in(&c, 50), 50);
     logged_now(l);
-    assert_true(log_find(l->text, l->line, sizeof(l->line), c.sock,
-                         "udp.reorder hold len=100 ", c.to, NULL));
-    assert_true(log_find(l->text, l->line, sizeof(l->line), c.sock,
-                         "udp.reorder hold len=50 ", c.from, NULL));
+    assert_true(log_find(l->text, l->line, sizeof(l->line), c.sock, "udp.reorder hold len=100 ",
+                         c.to, NULL));
+    assert_true(log_find(l->text, l->line, sizeof(l->line), c.sock, "udp.reorder hold len=50 ",
+                         c.from, NULL));
     assert_port_absent(l->text, c.device_port);
     udp_case_close(&c);
 }
@@ -236,10 +236,10 @@ static void test_udp_truncate_logs_each_cut_datagram_with_its_new_length(void **
     snprintf(out_len, sizeof(out_len), "to_len=%zd ", out);
     snprintf(in_len, sizeof(in_len), "to_len=%d ", (int)in);
     logged_now(l);
-    assert_true(log_find(l->text, l->line, sizeof(l->line), c.sock,
-                         "udp.truncate cut len=100 ", out_len, c.to, NULL));
-    assert_true(log_find(l->text, l->line, sizeof(l->line), c.sock,
-                         "udp.truncate cut len=50 ", in_len, c.from, NULL));
+    assert_true(log_find(l->text, l->line, sizeof(l->line), c.sock, "udp.truncate cut len=100 ",
+                         out_len, c.to, NULL));
+    assert_true(log_find(l->text, l->line, sizeof(l->line), c.sock, "udp.truncate cut len=50 ",
+                         in_len, c.from, NULL));
     udp_case_close(&c);
 }
 
@@ -264,10 +264,9 @@ static void test_tcp_connect_logs_refusals_and_timeouts(void **state)
     assert_int_equal(nsemu_set("tcp.connect", "timeout"), NSAPI_ERROR_OK);
     assert_int_equal(tcp_socket_connect(s, &addr), NSAPI_ERROR_CONNECTION_TIMEOUT);
     logged_now(l);
-    assert_true(log_find(l->text, l->line, sizeof(l->line), sock, "tcp.connect refuse ", to,
-                         NULL));
-    assert_true(log_find(l->text, l->line, sizeof(l->line), sock, "tcp.connect timeout ", to,
-                         NULL));
+    assert_true(log_find(l->text, l->line, sizeof(l->line), sock, "tcp.connect refuse ", to, NULL));
+    assert_true(
+        log_find(l->text, l->line, sizeof(l->line), sock, "tcp.connect timeout ", to, NULL));
     close(lfd);
     socket_delete(s);
 }
@@ -284,8 +283,8 @@ static void test_tcp_reset_after_bytes_logs_the_reset(void **state)
     last_sock(sock, sizeof(sock));
     assert_int_equal(tcp_socket_send(s, "0123456789abcdef", 16), 10);
     logged_now(l);
-    assert_true(log_find(l->text, l->line, sizeof(l->line), sock,
-                         "tcp.reset_after_bytes reset", NULL));
+    assert_true(
+        log_find(l->text, l->line, sizeof(l->line), sock, "tcp.reset_after_bytes reset", NULL));
     close(peer);
     socket_delete(s);
 }
@@ -303,18 +302,13 @@ static void test_control_changes_of_knobs_are_logged(void **state)
     assert_int_equal(nsemu_clear("tcp.latency_ms"), NSAPI_ERROR_OK);
     assert_int_equal(nsemu_reset(), NSAPI_ERROR_OK);
     logged_now(l);
-    assert_true(log_find(l->text, l->line, sizeof(l->line), "control set tcp.latency_ms 50",
-                         NULL));
-    assert_true(log_find(l->text, l->line, sizeof(l->line), "control set tcp.rate_kbps 800",
-                         NULL));
-    assert_true(log_find(l->text, l->line, sizeof(l->line), "control set tcp.send_chunk 3",
-                         NULL));
-    assert_true(log_find(l->text, l->line, sizeof(l->line), "control set tcp.recv_chunk 4",
-                         NULL));
+    assert_true(log_find(l->text, l->line, sizeof(l->line), "control set tcp.latency_ms 50", NULL));
+    assert_true(log_find(l->text, l->line, sizeof(l->line), "control set tcp.rate_kbps 800", NULL));
+    assert_true(log_find(l->text, l->line, sizeof(l->line), "control set tcp.send_chunk 3", NULL));
+    assert_true(log_find(l->text, l->line, sizeof(l->line), "control set tcp.recv_chunk 4", NULL));
     assert_true(log_find(l->text, l->line, sizeof(l->line),
                          "control set device.connect_timeout_ms 500", NULL));
-    assert_true(log_find(l->text, l->line, sizeof(l->line), "control clear tcp.latency_ms",
-                         NULL));
+    assert_true(log_find(l->text, l->line, sizeof(l->line), "control clear tcp.latency_ms", NULL));
     assert_true(log_find(l->text, l->line, sizeof(l->line), "control reset", NULL));
 }
 
@@ -373,8 +367,8 @@ static void test_dns_lookups_log_query_and_answer(void **state)
     dns_case_open(&c);
     assert_int_equal(dns_case_lookup(&c, "device.example"), NSAPI_ERROR_OK);
     logged_now(l);
-    assert_true(log_find(l->text, l->line, sizeof(l->line),
-                         "dns query name=device.example type=A ", c.server, NULL));
+    assert_true(log_find(l->text, l->line, sizeof(l->line), "dns query name=device.example type=A ",
+                         c.server, NULL));
     assert_true(log_find(l->text, l->line, sizeof(l->line),
                          "dns answer name=device.example addr=127.0.0.7 ", c.server, NULL));
     dns_case_close(&c);
@@ -392,8 +386,7 @@ static void test_dns_mode_logs_failures_and_timeouts(void **state)
     assert_int_equal(dns_case_lookup(&c, "device.example"), NSAPI_ERROR_DNS_FAILURE);
     logged_now(l);
     assert_true(log_find(l->text, l->line, sizeof(l->line), "dns.mode fail ", c.server, NULL));
-    assert_true(log_find(l->text, l->line, sizeof(l->line), "dns.mode timeout ", c.server,
-                         NULL));
+    assert_true(log_find(l->text, l->line, sizeof(l->line), "dns.mode timeout ", c.server, NULL));
     dns_case_close(&c);
 }
 
@@ -452,8 +445,8 @@ static void test_ethernet_dhcp_logs_each_exchange(void **state)
     assert_true(log_find(l->text, l->line, sizeof(l->line), "dhcp discover", NULL));
     assert_true(log_find(l->text, l->line, sizeof(l->line), "dhcp lease ip=127.0.0.1", NULL));
     assert_true(log_find(l->text, l->line, sizeof(l->line), "dhcp nak", NULL));
-    assert_true(log_find(l->text, l->line, sizeof(l->line),
-                         "dhcp fail no-offer timeout_ms=200", NULL));
+    assert_true(
+        log_find(l->text, l->line, sizeof(l->line), "dhcp fail no-offer timeout_ms=200", NULL));
     assert_true(log_find(l->text, l->line, sizeof(l->line), "dhcp delay ms=20", NULL));
 }
 

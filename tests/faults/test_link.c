@@ -35,10 +35,10 @@
 #include "faults_support.h"
 #include "harness.h"
 
-#define TRANSFER (1u << 20)
+#define TRANSFER     (1u << 20)
 #define SMALL_BUFFER 16384 /* so the transfer is mostly still to go when the link drops */
-#define DOWN_AT 1.0
-#define UP_AT 4.0
+#define DOWN_AT      1.0
+#define UP_AT        4.0
 
 static const char *log_path;
 
@@ -181,8 +181,7 @@ static void test_link_down_reports_disconnected_at_its_time(void **state)
     assert_true(status_wait_nth(&w.status, NSAPI_STATUS_DISCONNECTED, 1, WAIT_MS));
     assert_int_equal(status_at(&w.status, 0), NSAPI_STATUS_DISCONNECTED);
     assert_true(logged_at("link down") >= DOWN_AT);
-    assert_int_equal(network_interface_get_connection_status(w.ni),
-                     NSAPI_STATUS_DISCONNECTED);
+    assert_int_equal(network_interface_get_connection_status(w.ni), NSAPI_STATUS_DISCONNECTED);
     assert_still_down();
 }
 
@@ -241,8 +240,7 @@ static void test_interface_connect_returns_no_connection_while_the_link_is_down(
     (void)state;
     assert_int_equal(network_interface_connect(w.ni), NSAPI_ERROR_NO_CONNECTION);
     assert_int_equal(network_interface_connect(other), NSAPI_ERROR_NO_CONNECTION);
-    assert_int_equal(network_interface_get_connection_status(other),
-                     NSAPI_STATUS_DISCONNECTED);
+    assert_int_equal(network_interface_get_connection_status(other), NSAPI_STATUS_DISCONNECTED);
     network_interface_delete(other);
     assert_still_down();
 }
@@ -260,8 +258,7 @@ static void test_a_recv_waits_out_its_timeout_while_the_link_is_down(void **stat
     assert_in_range(test_now_ms() - start, 290, 2000);
     /* A datagram that comes in now is never delivered: the cable is out. */
     posix_sendto(w.udp_peer, "127.0.0.1", w.udp_port, "gone", 4);
-    assert_int_equal(udp_socket_recvfrom(w.udp, NULL, buf, sizeof(buf)),
-                     NSAPI_ERROR_WOULD_BLOCK);
+    assert_int_equal(udp_socket_recvfrom(w.udp, NULL, buf, sizeof(buf)), NSAPI_ERROR_WOULD_BLOCK);
     assert_still_down();
 }
 
@@ -317,8 +314,7 @@ static void test_datagrams_that_came_in_during_the_outage_are_dropped(void **sta
     char buf[16], line[256], *text;
 
     (void)state;
-    assert_int_equal(udp_socket_recvfrom(w.udp, NULL, buf, sizeof(buf)),
-                     NSAPI_ERROR_WOULD_BLOCK);
+    assert_int_equal(udp_socket_recvfrom(w.udp, NULL, buf, sizeof(buf)), NSAPI_ERROR_WOULD_BLOCK);
     posix_sendto(w.udp_peer, "127.0.0.1", w.udp_port, "back", 4);
     socket_set_timeout(w.udp, WAIT_MS);
     assert_int_equal(udp_socket_recvfrom(w.udp, NULL, buf, sizeof(buf)), 4);
@@ -342,8 +338,7 @@ static void test_new_connections_and_datagrams_work_after_the_link_returns(void 
     assert_memory_equal(buf, "again", 5);
     addr_of(&to, "127.0.0.1", w.udp_peer_port);
     assert_int_equal(udp_socket_sendto(w.udp, &to, "up", 2), 2);
-    assert_int_equal(posix_recvfrom_within(w.udp_peer, buf, sizeof(buf), WAIT_MS, NULL, NULL),
-                     2);
+    assert_int_equal(posix_recvfrom_within(w.udp_peer, buf, sizeof(buf), WAIT_MS, NULL, NULL), 2);
     assert_int_equal(network_interface_gethostbyname(w.ni, "127.0.0.1", &out, NSAPI_UNSPEC),
                      NSAPI_ERROR_OK);
     socket_delete(s);

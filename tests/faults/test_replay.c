@@ -32,8 +32,8 @@
 #include "harness.h"
 
 #define DATAGRAMS 100
-#define LOSSY "dns.resolv_conf=,udp.loss=0.3,udp.dup=0.2,udp.reorder=0.2"
-#define CHILD_MS 15000
+#define LOSSY     "dns.resolv_conf=,udp.loss=0.3,udp.dup=0.2,udp.reorder=0.2"
+#define CHILD_MS  15000
 
 static char self[PATH_MAX];
 static char dir[] = "/tmp/nsemu-replay-XXXXXX";

@@ -91,8 +91,8 @@ static void test_tcp_connect_is_ok_by_default(void **state)
     socket_delete(s);
 }
 
-static void test_tcp_connect_refuse_returns_no_connection_and_the_listener_sees_nothing(
-    void **state)
+static void
+test_tcp_connect_refuse_returns_no_connection_and_the_listener_sees_nothing(void **state)
 {
     uint16_t port = 0;
     int lfd = posix_tcp_listener("127.0.0.1", &port);
@@ -132,8 +132,8 @@ static void test_connect_after_tcp_connect_is_cleared_succeeds(void **state)
     socket_delete(s);
 }
 
-static void test_tcp_connect_timeout_returns_connection_timeout_after_the_socket_timeout(
-    void **state)
+static void
+test_tcp_connect_timeout_returns_connection_timeout_after_the_socket_timeout(void **state)
 {
     uint16_t port = 0;
     int lfd = posix_tcp_listener("127.0.0.1", &port);
@@ -198,8 +198,7 @@ static void test_data_calls_on_a_silent_connect_would_block(void **state)
 
 /* ---- device.connect_timeout_ms ------------------------------------------------------- */
 
-static void test_connect_timeout_ms_bounds_a_blocking_connect_with_timeout_forever(
-    void **state)
+static void test_connect_timeout_ms_bounds_a_blocking_connect_with_timeout_forever(void **state)
 {
     uint16_t port = 0;
     int lfd = posix_tcp_listener("127.0.0.1", &port);
@@ -306,8 +305,7 @@ static void test_tcp_send_chunk_makes_a_send_accept_at_most_that_many_bytes(void
     assert_false(posix_readable_within(peer, QUIET_MS)); /* and not a byte more */
     /* The rest goes 100 bytes per call, in order. */
     for (size_t off = 100; off < sizeof(data); off += 100)
-        assert_int_equal(tcp_socket_send(s, data + off, (nsapi_size_t)(sizeof(data) - off)),
-                         100);
+        assert_int_equal(tcp_socket_send(s, data + off, (nsapi_size_t)(sizeof(data) - off)), 100);
     while (n < sizeof(got)) {
         ssize_t k = posix_recv_within(peer, got + n, sizeof(got) - n, WAIT_MS);
 
@@ -395,8 +393,7 @@ static void test_tcp_reset_after_bytes_resets_a_connection_that_sends_too_much(v
     socket_delete(s);
 }
 
-static void test_tcp_reset_after_bytes_resets_a_connection_that_receives_too_much(
-    void **state)
+static void test_tcp_reset_after_bytes_resets_a_connection_that_receives_too_much(void **state)
 {
     uint8_t data[4000], got[4000];
     tcp_socket_t *s;
