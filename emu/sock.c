@@ -1,10 +1,12 @@
 /*
- * sock.c: the device's sockets over kernel sockets (DESIGN §2 fast path, §3 binding
- * rules through the link). Calls run on the caller's thread; a call that must wait
- * polls its own fd plus the socket's wake eventfd. The stack thread runs only the sigio
- * poll handles, which it alone creates, arms and closes.
+ * sock.c: the device's sockets over kernel sockets, what every kind shares (DESIGN §2
+ * fast path, §3 binding rules through the link): life cycle, entering and waiting,
+ * sigio, the registry that connection resets and link events walk, options. Calls run
+ * on the caller's thread; a call that must wait polls its own fd plus the socket's wake
+ * eventfd. The stack thread runs only the sigio poll handles and fault timers, which it
+ * alone creates, arms and closes. TCP is in sock_tcp.c, UDP in sock_udp.c.
  */
-#include "sock.h"
+#include "sock_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +34,6 @@ struct sigio {
 };
 
 static void rearm_on_loop(void *arg);
-static void tx_timer_arm(void *arg);
 
 struct nsemu_socket *sock_new(enum sock_kind kind)
 {
@@ -169,7 +170,7 @@ static void rearm_on_loop(void *arg)
 
 /* After a call, asks the sigio poll to report this direction again. Costs one atomic
  * load when the socket has no callback. */
-static void sigio_rearm(struct nsemu_socket *s, int bits)
+void sigio_rearm(struct nsemu_socket *s, int bits)
 {
     if (!atomic_load_explicit(&s->sigio_on, memory_order_relaxed))
         return;
@@ -238,21 +239,11 @@ static void loop_teardown(void *arg)
     pthread_mutex_unlock(&s->lock);
 }
 
-static void udp_free_held(struct nsemu_socket *s)
-{
-    pthread_mutex_lock(&s->lock);
-    free(s->rx_held);
-    free(s->rx_dup);
-    free(s->tx_held);
-    s->rx_held = s->rx_dup = s->tx_held = NULL;
-    pthread_mutex_unlock(&s->lock);
-}
-
 /* ---- entering, leaving and waiting ------------------------------------------- */
 
 /* Marks a call inside s, so close waits for it. Gives the fd and the timeout to use:
  * on the stack thread every call is nonblocking. */
-static int sock_enter(struct nsemu_socket *s, int *fd, int *timeout_ms)
+int sock_enter(struct nsemu_socket *s, int *fd, int *timeout_ms)
 {
     int dead;
 
@@ -273,7 +264,18 @@ static int sock_enter(struct nsemu_socket *s, int *fd, int *timeout_ms)
     return 0;
 }
 
-static void sock_leave(struct nsemu_socket *s)
+static int sock_prepare(struct nsemu_socket *s, int family);
+
+/* For a call that fixes the IP version (bind, connect, sendto): makes the kernel
+ * socket fit that version first (outside the call), then enters. */
+int sock_enter_family(struct nsemu_socket *s, int family, int *fd, int *timeout_ms)
+{
+    int r = sock_prepare(s, family);
+
+    return r != 0 ? r : sock_enter(s, fd, timeout_ms);
+}
+
+void sock_leave(struct nsemu_socket *s)
 {
     pthread_mutex_lock(&s->lock);
     if (--s->users == 0 && atomic_load(&s->state) == SOCK_CLOSING)
@@ -289,7 +291,7 @@ static void sock_leave(struct nsemu_socket *s)
  * try its system call again. While the link is down the kernel socket is not looked
  * at: nothing moves until the link is back. The wake eventfd only ever turns readable
  * for good (close, kill), so nobody needs to drain it. */
-static int sock_wait(struct nsemu_socket *s, int fd, short events, const struct deadline *dl)
+int sock_wait(struct nsemu_socket *s, int fd, short events, const struct deadline *dl)
 {
     struct pollfd p[2] = {{.fd = fd, .events = events}, {.fd = s->wakefd, .events = POLLIN}};
 
@@ -352,7 +354,7 @@ static void registry_remove(struct nsemu_socket *s)
 /* Kills s's connection: the peer gets a reset (connect with AF_UNSPEC makes Linux send
  * one), and every call of the device gets `err` until it closes the socket. False when
  * it was dead already. */
-static bool sock_kill(struct nsemu_socket *s, int err, const char *why)
+bool sock_kill(struct nsemu_socket *s, int err, const char *why)
 {
     struct sockaddr unspec = {.sa_family = AF_UNSPEC};
     int expected = 0;
@@ -367,7 +369,7 @@ static bool sock_kill(struct nsemu_socket *s, int err, const char *why)
 }
 
 /* tcp.reset_after_bytes: the connection's budget is spent. */
-static void reset_after_bytes(struct nsemu_socket *s)
+void reset_after_bytes(struct nsemu_socket *s)
 {
     if (sock_kill(s, -ECONNRESET, "tcp.reset_after_bytes"))
         counter_add(COUNTER_FAULTS_TCP_RESET, 1);
@@ -443,8 +445,14 @@ static int apply_option(int fd, int opt, int value)
     socklen_t len = sizeof(v);
 
     switch (opt) {
-    case NSAPI_REUSEADDR: name = SO_REUSEADDR; v = value != 0; break;
-    case NSAPI_KEEPALIVE: name = SO_KEEPALIVE; v = value != 0; break;
+    case NSAPI_REUSEADDR:
+        name = SO_REUSEADDR;
+        v = value != 0;
+        break;
+    case NSAPI_KEEPALIVE:
+        name = SO_KEEPALIVE;
+        v = value != 0;
+        break;
     case NSAPI_KEEPIDLE:
     case NSAPI_KEEPINTVL:
         if (value <= 0)
@@ -466,8 +474,7 @@ static int apply_option(int fd, int opt, int value)
             return -EINVAL;
         name = opt == NSAPI_SNDBUF ? SO_SNDBUF : SO_RCVBUF;
         break;
-    default:
-        return -ENOPROTOOPT;
+    default: return -ENOPROTOOPT;
     }
     return setsockopt(fd, level, name, ptr, len) == 0 ? 0 : -errno;
 }
@@ -602,8 +609,8 @@ static int sock_prepare(struct nsemu_socket *s, int family)
 /* Makes s open on kernel socket fd: a fresh one (TCP_IDLE, may still change IP version)
  * or an accepted connection. Called with s->lock held; releases it, then starts the
  * sigio poll when s has a callback. */
-static void attach_kernel_socket(struct nsemu_socket *s, int fd, int wakefd, int family,
-                                 enum tcp_state tcp, struct network_interface *ni)
+void attach_kernel_socket(struct nsemu_socket *s, int fd, int wakefd, int family,
+                          enum tcp_state tcp, struct network_interface *ni)
 {
     bool has_cb;
 
@@ -625,7 +632,9 @@ static void attach_kernel_socket(struct nsemu_socket *s, int fd, int wakefd, int
     atomic_store(&s->state, SOCK_OPEN);
     has_cb = s->sigio_cb != NULL;
     eventlog("sock=%u open %s", s->ordinal,
-             s->kind == SOCK_KIND_UDP ? "udp" : s->kind == SOCK_KIND_SERVER ? "server" : "tcp");
+             s->kind == SOCK_KIND_UDP      ? "udp"
+             : s->kind == SOCK_KIND_SERVER ? "server"
+                                           : "tcp");
     pthread_mutex_unlock(&s->lock);
     registry_add(s);
     if (has_cb)
@@ -703,8 +712,7 @@ int sock_close(struct nsemu_socket *s)
 }
 
 /* Binds fd to addr after the link's rewrite (device address, port offset). */
-static int bind_device_address(struct nsemu_socket *s, int fd, const struct sockaddr *addr,
-                               socklen_t len)
+int bind_device_address(struct nsemu_socket *s, int fd, const struct sockaddr *addr, socklen_t len)
 {
     struct sockaddr_storage ss;
 
@@ -722,9 +730,7 @@ int sock_bind(struct nsemu_socket *s, const struct sockaddr *addr, socklen_t len
 {
     int fd, timeout, r;
 
-    r = sock_prepare(s, addr->sa_family);
-    if (r == 0)
-        r = sock_enter(s, &fd, &timeout);
+    r = sock_enter_family(s, addr->sa_family, &fd, &timeout);
     if (r != 0)
         return r;
     pthread_mutex_lock(&s->lock);
@@ -774,9 +780,19 @@ int sock_getopt(struct nsemu_socket *s, int opt, int *value)
     switch (opt) {
     case NSAPI_REUSEADDR: name = SO_REUSEADDR; break;
     case NSAPI_KEEPALIVE: name = SO_KEEPALIVE; break;
-    case NSAPI_KEEPIDLE: level = IPPROTO_TCP; name = TCP_KEEPIDLE; break;
-    case NSAPI_KEEPINTVL: level = IPPROTO_TCP; name = TCP_KEEPINTVL; break;
-    case NSAPI_LINGER: name = SO_LINGER; ptr = &lg; len = sizeof(lg); break;
+    case NSAPI_KEEPIDLE:
+        level = IPPROTO_TCP;
+        name = TCP_KEEPIDLE;
+        break;
+    case NSAPI_KEEPINTVL:
+        level = IPPROTO_TCP;
+        name = TCP_KEEPINTVL;
+        break;
+    case NSAPI_LINGER:
+        name = SO_LINGER;
+        ptr = &lg;
+        len = sizeof(lg);
+        break;
     case NSAPI_SNDBUF: name = SO_SNDBUF; break;
     case NSAPI_RCVBUF: name = SO_RCVBUF; break;
     default: sock_leave(s); return -ENOPROTOOPT;
@@ -806,7 +822,7 @@ struct network_interface *sock_interface(struct nsemu_socket *s)
 
 /* For an unbound socket about to reach dest: binds it to the device's address first
  * when the link says so (DESIGN §3). Called with s->lock held. */
-static int bind_source_for(struct nsemu_socket *s, int fd, const struct sockaddr *dest)
+int bind_source_for(struct nsemu_socket *s, int fd, const struct sockaddr *dest)
 {
     struct sockaddr_storage src;
     socklen_t len;
@@ -819,254 +835,9 @@ static int bind_source_for(struct nsemu_socket *s, int fd, const struct sockaddr
     return 0;
 }
 
-/* ---- TCP ------------------------------------------------------------------------ */
-
-/* Settles a pending nonblocking connect without waiting. With s->lock held. Returns 0
- * when connected or still pending, else the connect's error (and the socket must be
- * made again before the next attempt). */
-static int tcp_settle_connect(struct nsemu_socket *s)
-{
-    struct pollfd p = {.fd = s->fd, .events = POLLOUT};
-    int err = 0;
-    socklen_t len = sizeof(err);
-
-    if (s->tcp != TCP_CONNECTING || s->fake_connect || poll(&p, 1, 0) <= 0)
-        return 0;
-    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
-        err = errno;
-    if (err == 0) {
-        s->tcp = TCP_CONNECTED;
-        counter_add(COUNTER_TCP_CONNECTS, 1);
-        return 0;
-    }
-    s->tcp = TCP_IDLE;
-    s->renew = true;
-    return -err;
-}
-
-/* Starts a connect; 0 connected, -EINPROGRESS pending, else the error. Lock held. */
-static int tcp_start_connect(struct nsemu_socket *s, int fd, const struct sockaddr *addr,
-                             socklen_t len)
-{
-    int r;
-
-    if (!netif_is_up(s->ni))
-        return -ENETDOWN;
-    switch (faults_tcp_connect(s, addr)) {
-    case 1:
-        return -ECONNREFUSED; /* tcp.connect = refuse: nothing reaches the peer */
-    case 2:
-        s->tcp = TCP_CONNECTING; /* tcp.connect = timeout: a SYN nobody answers */
-        s->fake_connect = true;
-        return -EINPROGRESS;
-    }
-    r = bind_source_for(s, fd, addr);
-    if (r != 0)
-        return r;
-    s->fresh = false;
-    if (connect(fd, addr, len) == 0) {
-        s->tcp = TCP_CONNECTED;
-        counter_add(COUNTER_TCP_CONNECTS, 1);
-        return 0;
-    }
-    if (errno == EINPROGRESS || errno == EAGAIN) {
-        s->tcp = TCP_CONNECTING;
-        return -EINPROGRESS;
-    }
-    r = -errno;
-    s->renew = true;
-    return r;
-}
-
-/* The blocking half of connect: waits for the pending connect to settle. */
-static int tcp_wait_connect(struct nsemu_socket *s, int fd, int timeout_ms)
-{
-    struct deadline dl;
-    int r;
-
-    deadline_start(&dl, timeout_ms >= 0 ? timeout_ms
-                                        : (int)knob_int(KNOB_DEVICE_CONNECT_TIMEOUT_MS));
-    for (;;) {
-        r = sock_wait(s, s->fake_connect ? -1 : fd, POLLOUT, &dl);
-        pthread_mutex_lock(&s->lock);
-        if (r == -EAGAIN) {
-            /* No answer in time: abandon this attempt; the next one starts afresh. */
-            s->tcp = TCP_IDLE;
-            s->renew = !s->fake_connect;
-            s->fake_connect = false;
-            r = -ETIMEDOUT;
-        } else if (r == 0) {
-            r = tcp_settle_connect(s);
-            if (r == 0 && s->tcp == TCP_CONNECTING) {
-                pthread_mutex_unlock(&s->lock);
-                continue;
-            }
-        }
-        pthread_mutex_unlock(&s->lock);
-        return r;
-    }
-}
-
-int sock_connect(struct nsemu_socket *s, const struct sockaddr *addr, socklen_t len)
-{
-    int fd, timeout, r;
-
-    r = sock_prepare(s, addr->sa_family);
-    if (r == 0)
-        r = sock_enter(s, &fd, &timeout);
-    if (r != 0)
-        return r;
-    pthread_mutex_lock(&s->lock);
-    r = tcp_settle_connect(s);
-    if (r == 0) {
-        switch (s->tcp) {
-        case TCP_LISTENING: r = -EINVAL; break;
-        case TCP_CONNECTED: r = -EISCONN; break;
-        case TCP_CONNECTING: r = -EALREADY; break;
-        case TCP_IDLE:
-            r = tcp_start_connect(s, fd, addr, len);
-            break;
-        }
-    }
-    pthread_mutex_unlock(&s->lock);
-    if ((r == -EINPROGRESS || r == -EALREADY) && timeout != 0) {
-        /* Blocking: a connect that completes during this call is a success. */
-        r = tcp_wait_connect(s, fd, timeout);
-    }
-    if (r == -EINPROGRESS || r == -EALREADY)
-        sigio_rearm(s, UV_WRITABLE);
-    sock_leave(s);
-    return r;
-}
-
-/* The TCP state for a data call, settling a pending connect first. */
-static enum tcp_state tcp_state_now(struct nsemu_socket *s)
-{
-    enum tcp_state st;
-
-    pthread_mutex_lock(&s->lock);
-    tcp_settle_connect(s);
-    st = s->tcp;
-    pthread_mutex_unlock(&s->lock);
-    return st;
-}
-
-/* True while a connect that tcp.connect = timeout answers with silence is pending. */
-static bool tcp_silent_connect(struct nsemu_socket *s)
-{
-    bool silent;
-
-    pthread_mutex_lock(&s->lock);
-    silent = s->tcp == TCP_CONNECTING && s->fake_connect;
-    pthread_mutex_unlock(&s->lock);
-    return silent;
-}
-
-/* A data call on such a connect: nothing can move, so it waits out its timeout
- * (-EAGAIN), as it would while a real SYN goes unanswered; or the socket closes. */
-static long tcp_silent_wait(struct nsemu_socket *s, int timeout)
-{
-    struct deadline dl;
-    long r = 0;
-
-    deadline_start(&dl, timeout);
-    while (r == 0)
-        r = timeout == 0 ? -EAGAIN : sock_wait(s, -1, POLLOUT, &dl);
-    return r;
-}
-
-/* Counts n bytes against tcp.reset_after_bytes; kills the connection when they reach
- * it. */
-static void tcp_count(struct nsemu_socket *s, size_t n)
-{
-    long budget = knob_int(KNOB_TCP_RESET_AFTER_BYTES);
-    long long total = atomic_fetch_add(&s->tcp_bytes, (long long)n) + (long long)n;
-
-    if (budget > 0 && total >= budget)
-        reset_after_bytes(s);
-}
-
-long sock_send(struct nsemu_socket *s, const void *data, size_t size)
-{
-    const char *p = data;
-    size_t sent = 0;
-    struct deadline dl;
-    int fd, timeout;
-    long r = sock_enter(s, &fd, &timeout);
-    enum tcp_state st;
-
-    if (r != 0)
-        return r;
-    st = tcp_state_now(s);
-    if (st != TCP_CONNECTED && st != TCP_CONNECTING) {
-        sock_leave(s);
-        return -ENOTCONN;
-    }
-    if (st == TCP_CONNECTING && tcp_silent_connect(s)) {
-        r = tcp_silent_wait(s, timeout);
-        sock_leave(s);
-        return r;
-    }
-    if (size > 0 && shaper_active(s)) {
-        size_t allow = faults_tcp_allow(s, true, size);
-
-        if (allow == 0)
-            reset_after_bytes(s);
-        r = allow == 0 ? -ECONNRESET : shaper_send(s, data, allow, timeout);
-        if (r != SHAPER_LEFT) {
-            if (r > 0) {
-                tcp_count(s, (size_t)r);
-                counter_add(COUNTER_BYTES_SENT, (uint64_t)r);
-            }
-            sock_leave(s);
-            return r;
-        }
-        r = 0;
-    }
-    deadline_start(&dl, timeout);
-    while (sent < size) {
-        size_t allow = faults_tcp_allow(s, true, size - sent);
-        ssize_t n = -1;
-
-        r = atomic_load(&s->dead);
-        if (r != 0)
-            break;
-        if (allow == 0) { /* the reset budget is spent */
-            reset_after_bytes(s);
-            continue;
-        }
-        errno = EAGAIN; /* while the cable is out nothing moves */
-        if (!device_link_down())
-            n = send(fd, p + sent, allow, MSG_NOSIGNAL);
-        if (n > 0) {
-            sent += (size_t)n;
-            tcp_count(s, (size_t)n);
-            /* Nonblocking: what fits now. tcp.send_chunk: one chunk per call. */
-            if (timeout == 0 || knob_int(KNOB_TCP_SEND_CHUNK) > 0)
-                break;
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno != EAGAIN) {
-            r = atomic_load(&s->dead) != 0 ? atomic_load(&s->dead) : -errno;
-            break;
-        }
-        r = timeout == 0 ? -EAGAIN : sock_wait(s, fd, POLLOUT, &dl);
-        if (r != 0)
-            break;
-    }
-    if (r == -EAGAIN)
-        sigio_rearm(s, UV_WRITABLE);
-    sock_leave(s);
-    counter_add(COUNTER_BYTES_SENT, sent);
-    /* Bytes that left count even when a later part of the call failed or timed out. */
-    return sent > 0 ? (long)sent : r;
-}
-
 /* recv or recvfrom with waiting; returns bytes or -errno. */
-static long recv_wait(struct nsemu_socket *s, int fd, int timeout, void *data, size_t size,
-                      struct sockaddr_storage *from)
+long recv_wait(struct nsemu_socket *s, int fd, int timeout, void *data, size_t size,
+               struct sockaddr_storage *from)
 {
     struct deadline dl;
 
@@ -1094,445 +865,4 @@ static long recv_wait(struct nsemu_socket *s, int fd, int timeout, void *data, s
         if (r != 0)
             return r;
     }
-}
-
-long sock_recv(struct nsemu_socket *s, void *data, size_t size)
-{
-    int fd, timeout;
-    long r = sock_enter(s, &fd, &timeout);
-    enum tcp_state st;
-
-    if (r != 0)
-        return r;
-    st = tcp_state_now(s);
-    if (st != TCP_CONNECTED && st != TCP_CONNECTING) {
-        r = -ENOTCONN;
-    } else if (st == TCP_CONNECTING && tcp_silent_connect(s)) {
-        r = tcp_silent_wait(s, timeout);
-    } else {
-        size_t allow = size == 0 ? 0 : faults_tcp_allow(s, false, size);
-
-        if (size > 0 && allow == 0) {
-            reset_after_bytes(s);
-            r = -ECONNRESET;
-        } else {
-            r = size > 0 && shaper_active(s) ? shaper_recv(s, data, allow, timeout)
-                                             : SHAPER_LEFT;
-            if (r == SHAPER_LEFT)
-                r = recv_wait(s, fd, timeout, data, allow, NULL);
-        }
-    }
-    if (r > 0) {
-        counter_add(COUNTER_BYTES_RECEIVED, (uint64_t)r);
-        tcp_count(s, (size_t)r);
-    }
-    sigio_rearm(s, UV_READABLE);
-    sock_leave(s);
-    return r;
-}
-
-int sock_listen(struct nsemu_socket *s, int backlog)
-{
-    int fd, timeout, r = sock_enter(s, &fd, &timeout);
-
-    if (r != 0)
-        return r;
-    pthread_mutex_lock(&s->lock);
-    tcp_settle_connect(s);
-    if (s->tcp == TCP_CONNECTED || s->tcp == TCP_CONNECTING) {
-        r = -EISCONN;
-    } else if (s->tcp != TCP_LISTENING) {
-        if (!s->bound) {
-            struct sockaddr_storage any = {.ss_family = (sa_family_t)s->family};
-
-            r = bind_device_address(s, fd, (struct sockaddr *)&any,
-                                    s->family == AF_INET ? sizeof(struct sockaddr_in)
-                                                         : sizeof(struct sockaddr_in6));
-        }
-        if (r == 0 && listen(fd, backlog) != 0)
-            r = -errno;
-        if (r == 0) {
-            s->tcp = TCP_LISTENING;
-            s->fresh = false;
-        }
-    }
-    pthread_mutex_unlock(&s->lock);
-    sock_leave(s);
-    return r;
-}
-
-/* Gives conn the accepted kernel socket nfd; conn was closed. */
-static int sock_adopt(struct nsemu_socket *conn, int nfd, struct network_interface *ni)
-{
-    struct sockaddr_storage local;
-    socklen_t len = sizeof(local);
-    int wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-
-    pthread_mutex_lock(&conn->lock);
-    if (wakefd < 0 || atomic_load(&conn->state) != SOCK_CLOSED) {
-        pthread_mutex_unlock(&conn->lock);
-        if (wakefd >= 0)
-            close(wakefd);
-        return wakefd < 0 ? -ENOMEM : -EINVAL;
-    }
-    getsockname(nfd, (struct sockaddr *)&local, &len);
-    memset(conn->opt_set, 0, sizeof(conn->opt_set));
-    attach_kernel_socket(conn, nfd, wakefd, local.ss_family, TCP_CONNECTED, ni);
-    return 0;
-}
-
-int sock_accept(struct nsemu_socket *s, struct nsemu_socket *conn,
-                struct sockaddr_storage *from)
-{
-    struct network_interface *ni;
-    struct deadline dl;
-    int fd, timeout, nfd = -1, r;
-
-    sock_close(conn); /* as Mbed does, an open connection object is closed first */
-    r = sock_enter(s, &fd, &timeout);
-    if (r != 0)
-        return r;
-    pthread_mutex_lock(&s->lock);
-    ni = s->ni;
-    r = s->tcp == TCP_LISTENING ? 0 : -EINVAL;
-    pthread_mutex_unlock(&s->lock);
-    if (r == 0 && !device_pool_take())
-        r = -EMFILE;
-    deadline_start(&dl, timeout);
-    while (r == 0) {
-        socklen_t len = sizeof(*from);
-
-        nfd = accept4(fd, (struct sockaddr *)from, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (nfd >= 0)
-            break;
-        if (errno == EINTR || errno == ECONNABORTED)
-            continue;
-        if (errno != EAGAIN)
-            r = -errno;
-        else
-            r = timeout == 0 ? -EAGAIN : sock_wait(s, fd, POLLIN, &dl);
-        if (r != 0)
-            device_pool_give();
-    }
-    sigio_rearm(s, UV_READABLE);
-    if (r == 0)
-        netif_ref(ni); /* keeps ni alive between leaving s and adopting */
-    sock_leave(s);
-    if (r != 0)
-        return r;
-    r = sock_adopt(conn, nfd, ni);
-    netif_unref(ni);
-    if (r != 0) {
-        close(nfd);
-        device_pool_give();
-        return r;
-    }
-    counter_add(COUNTER_TCP_ACCEPTS, 1);
-    return 0;
-}
-
-/* ---- UDP ------------------------------------------------------------------------ */
-
-/* How long udp.reorder holds a datagram back when no other passes (DESIGN §5). */
-#define REORDER_HOLD_MS 10
-
-static struct held_datagram *hold_copy(const struct sockaddr *peer, socklen_t peer_len,
-                                       const void *data, size_t len)
-{
-    struct held_datagram *h = malloc(sizeof(*h) + len);
-
-    if (h == NULL)
-        return NULL;
-    h->release_ms = program_ms() + REORDER_HOLD_MS;
-    memcpy(&h->peer, peer, peer_len);
-    h->peer_len = peer_len;
-    h->len = len;
-    memcpy(h->data, data, len);
-    return h;
-}
-
-static void send_held(struct nsemu_socket *s, int fd, struct held_datagram *h)
-{
-    if (h == NULL)
-        return;
-    if (sendto(fd, h->data, h->len, MSG_NOSIGNAL | MSG_DONTWAIT,
-               (struct sockaddr *)&h->peer, h->peer_len) < 0)
-        eventlog("sock=%u udp.reorder lost len=%zu", s->ordinal, h->len);
-    free(h);
-}
-
-/* Stack thread: the held outgoing datagram's 10 ms are over, or the timer must be
- * set again for the one held now. */
-static void tx_timer_fired(uv_timer_t *t)
-{
-    struct nsemu_socket *s = t->data;
-    struct held_datagram *h = NULL;
-    uint64_t now = program_ms(), wait = 0;
-
-    pthread_mutex_lock(&s->lock);
-    if (s->tx_held != NULL && s->tx_held->release_ms <= now) {
-        h = s->tx_held;
-        s->tx_held = NULL;
-    } else if (s->tx_held != NULL) {
-        wait = s->tx_held->release_ms - now;
-    }
-    if (h != NULL)
-        send_held(s, s->fd, h);
-    else if (wait > 0)
-        uv_timer_start(t, tx_timer_fired, wait, 0);
-    pthread_mutex_unlock(&s->lock);
-}
-
-static void tx_timer_arm(void *arg)
-{
-    struct nsemu_socket *s = arg;
-
-    atomic_store(&s->tx_posted, false);
-    pthread_mutex_lock(&s->lock);
-    if (atomic_load(&s->state) == SOCK_OPEN && s->tx_timer == NULL) {
-        uv_timer_t *t = malloc(sizeof(*t));
-
-        if (t != NULL && uv_timer_init(stack_loop(), t) == 0) {
-            t->data = s;
-            s->tx_timer = (struct uv_timer_s *)t;
-        } else {
-            free(t);
-        }
-    }
-    if (s->tx_timer != NULL)
-        uv_timer_start((uv_timer_t *)s->tx_timer, tx_timer_fired, REORDER_HOLD_MS, 0);
-    pthread_mutex_unlock(&s->lock);
-}
-
-/* udp.reorder on the way out: keeps a copy to send after the next datagram passes, or
- * after 10 ms (a stack-thread timer), whichever comes first. */
-static void hold_outgoing(struct nsemu_socket *s, int fd, const struct sockaddr *to,
-                          socklen_t len, const void *data, size_t n)
-{
-    struct held_datagram *h = hold_copy(to, len, data, n), *older;
-
-    pthread_mutex_lock(&s->lock);
-    older = s->tx_held;
-    s->tx_held = h;
-    pthread_mutex_unlock(&s->lock);
-    send_held(s, fd, older); /* one held at a time: the older one goes now */
-    atomic_store(&s->loop_used, true);
-    if (stack_on_loop_thread())
-        tx_timer_arm(s);
-    else if (!atomic_exchange(&s->tx_posted, true))
-        stack_post(&s->tx_msg); /* never wait for the stack thread inside a call */
-}
-
-long sock_sendto(struct nsemu_socket *s, const struct sockaddr *to, socklen_t len,
-                 const void *data, size_t size)
-{
-    struct held_datagram *passed;
-    struct udp_fate fate;
-    struct deadline dl;
-    int fd, timeout;
-    long r;
-
-    r = sock_prepare(s, to->sa_family);
-    if (r == 0)
-        r = sock_enter(s, &fd, &timeout);
-    if (r != 0)
-        return r;
-    if (size > (size_t)knob_int(KNOB_DEVICE_UDP_MAX)) {
-        sock_leave(s);
-        return -EMSGSIZE;
-    }
-    if (!netif_is_up(s->ni)) {
-        sock_leave(s);
-        return -ENETDOWN;
-    }
-    pthread_mutex_lock(&s->lock);
-    r = bind_source_for(s, fd, to);
-    s->fresh = false;
-    pthread_mutex_unlock(&s->lock);
-    if (r != 0) {
-        sock_leave(s);
-        return r;
-    }
-    faults_udp(s, true, size, to, &fate);
-    counter_add(COUNTER_BYTES_SENT, size);
-    counter_add(COUNTER_DATAGRAMS_SENT, 1);
-    if (fate.drop || fate.reorder) {
-        if (fate.reorder)
-            hold_outgoing(s, fd, to, len, data, fate.len);
-        sock_leave(s);
-        return (long)size; /* as far as the device can tell, it left */
-    }
-    deadline_start(&dl, timeout);
-    for (;;) {
-        ssize_t n = sendto(fd, data, fate.len, MSG_NOSIGNAL, to, len);
-
-        if (n >= 0) {
-            r = (long)size; /* a truncated datagram still reports its full size */
-            break;
-        }
-        if (errno == EINTR)
-            continue;
-        if (errno != EAGAIN)
-            r = -errno;
-        else
-            r = timeout == 0 ? -EAGAIN : sock_wait(s, fd, POLLOUT, &dl);
-        if (r != 0)
-            break;
-    }
-    if (r >= 0) {
-        if (fate.dup)
-            sendto(fd, data, fate.len, MSG_NOSIGNAL | MSG_DONTWAIT, to, len);
-        pthread_mutex_lock(&s->lock);
-        passed = s->tx_held; /* a datagram passed it: the held one goes now */
-        s->tx_held = NULL;
-        pthread_mutex_unlock(&s->lock);
-        send_held(s, fd, passed);
-    }
-    if (r == -EAGAIN)
-        sigio_rearm(s, UV_WRITABLE);
-    sock_leave(s);
-    return r;
-}
-
-/* A datagram a fault held for this call: a duplicate first, then one held back whose
- * time has come (or that a later datagram has passed). */
-static struct held_datagram *take_held(struct nsemu_socket *s)
-{
-    struct held_datagram *h = NULL;
-
-    pthread_mutex_lock(&s->lock);
-    if (s->rx_dup != NULL) {
-        h = s->rx_dup;
-        s->rx_dup = NULL;
-    } else if (s->rx_held != NULL && s->rx_held->release_ms <= program_ms()) {
-        h = s->rx_held;
-        s->rx_held = NULL;
-    }
-    pthread_mutex_unlock(&s->lock);
-    return h;
-}
-
-static long deliver_held(struct held_datagram *h, struct sockaddr_storage *from, void *data,
-                         size_t size)
-{
-    size_t n = h->len < size ? h->len : size;
-
-    memcpy(data, h->data, n);
-    memcpy(from, &h->peer, h->peer_len);
-    free(h);
-    return (long)n;
-}
-
-static bool udp_faults_on(struct nsemu_socket *s)
-{
-    bool pending;
-
-    if ((knob_int(KNOB_UDP_LOSS) | knob_int(KNOB_UDP_DUP) | knob_int(KNOB_UDP_REORDER) |
-         knob_int(KNOB_UDP_TRUNCATE)) != 0)
-        return true;
-    pthread_mutex_lock(&s->lock);
-    pending = s->rx_held != NULL || s->rx_dup != NULL;
-    pthread_mutex_unlock(&s->lock);
-    return pending;
-}
-
-static long recvfrom_faulty_loop(struct nsemu_socket *s, int fd, int timeout,
-                                 const struct deadline *dl, uint8_t *scratch,
-                                 struct sockaddr_storage *from, void *data, size_t size);
-
-/* recvfrom with UDP faults on the way in. Whole datagrams are read into a scratch
- * buffer so a held or duplicated one is kept entire. */
-static long recvfrom_faulty(struct nsemu_socket *s, int fd, int timeout,
-                            struct sockaddr_storage *from, void *data, size_t size)
-{
-    uint8_t *scratch = malloc(65536);
-    struct deadline dl;
-    long r;
-
-    if (scratch == NULL)
-        return -ENOMEM;
-    deadline_start(&dl, timeout);
-    r = recvfrom_faulty_loop(s, fd, timeout, &dl, scratch, from, data, size);
-    free(scratch);
-    return r;
-}
-
-static long recvfrom_faulty_loop(struct nsemu_socket *s, int fd, int timeout,
-                                 const struct deadline *dl, uint8_t *scratch,
-                                 struct sockaddr_storage *from, void *data, size_t size)
-{
-    for (;;) {
-        struct held_datagram *h = take_held(s), *older = NULL;
-        struct udp_fate fate;
-        long n;
-
-        if (h != NULL)
-            return deliver_held(h, from, data, size);
-        n = recv_wait(s, fd, 0, scratch, 65536, from);
-        if (n == -EAGAIN) {
-            struct deadline hold_dl = *dl;
-            int r;
-
-            pthread_mutex_lock(&s->lock);
-            if (s->rx_held != NULL && (dl->forever || s->rx_held->release_ms < dl->at_ms)) {
-                hold_dl.forever = false;
-                hold_dl.at_ms = s->rx_held->release_ms;
-            }
-            pthread_mutex_unlock(&s->lock);
-            r = timeout == 0 ? -EAGAIN : sock_wait(s, fd, POLLIN, &hold_dl);
-            if (r == -EAGAIN && deadline_left(dl) != 0)
-                continue; /* the held datagram's time came first */
-            if (r != 0)
-                return r;
-            continue;
-        }
-        if (n < 0)
-            return n;
-        faults_udp(s, false, (size_t)n, (struct sockaddr *)from, &fate);
-        if (fate.drop)
-            continue;
-        h = hold_copy((struct sockaddr *)from, sizeof(*from), scratch, fate.len);
-        pthread_mutex_lock(&s->lock);
-        if (fate.reorder && h != NULL) {
-            older = s->rx_held; /* one held at a time: the older one comes now */
-            s->rx_held = h;
-            h = NULL;
-        } else if (s->rx_held != NULL) {
-            s->rx_held->release_ms = 0; /* this one passed it: it comes next */
-        }
-        if (fate.dup && h != NULL) {
-            free(s->rx_dup);
-            s->rx_dup = h;
-            h = NULL;
-        }
-        pthread_mutex_unlock(&s->lock);
-        free(h);
-        if (older != NULL)
-            return deliver_held(older, from, data, size);
-        if (fate.reorder)
-            continue;
-        memcpy(data, scratch, fate.len < size ? fate.len : size);
-        return (long)(fate.len < size ? fate.len : size);
-    }
-}
-
-long sock_recvfrom(struct nsemu_socket *s, struct sockaddr_storage *from, void *data,
-                   size_t size)
-{
-    int fd, timeout;
-    long r = sock_enter(s, &fd, &timeout);
-
-    if (r != 0)
-        return r;
-    if (udp_faults_on(s))
-        r = recvfrom_faulty(s, fd, timeout, from, data, size);
-    else
-        r = recv_wait(s, fd, timeout, data, size, from);
-    if (r >= 0) {
-        counter_add(COUNTER_BYTES_RECEIVED, (uint64_t)r);
-        counter_add(COUNTER_DATAGRAMS_RECEIVED, 1);
-    }
-    sigio_rearm(s, UV_READABLE);
-    sock_leave(s);
-    return r;
 }
