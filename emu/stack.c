@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "config.h"
 #include "device.h"
@@ -128,6 +129,15 @@ static void start_library(void)
     const struct config *cfg = config_get();
 
     eventlog_open(cfg->log, cfg->seed);
+    for (int id = 0; id < KNOB_COUNT; id++) {
+        char value[256];
+
+        /* The log says which knobs the run started with: a fault on from the start
+         * leaves no other trace when it acts on every byte (latency, rate). */
+        knob_text(id, value, sizeof(value));
+        if (strcmp(value, knob_defs[id].def) != 0)
+            eventlog("start %s=%s", knob_defs[id].name, value);
+    }
     for (int id = 0; id < KNOB_COUNT; id++)
         faults_knob_changed(id); /* a random fault on from the start prints the seed */
     device_init();

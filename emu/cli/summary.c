@@ -219,6 +219,14 @@ static void add_wifi_line(struct summary *s, const char *text)
     count(&s->wifi, name, 1);
 }
 
+/* "start KNOB=VALUE": a knob the run started with, other than its default. */
+static void add_start_line(struct summary *s, const char *rest)
+{
+    size_t used = strlen(s->start);
+
+    snprintf(s->start + used, sizeof(s->start) - used, "%s%s", used ? ", " : "", rest);
+}
+
 void summary_add_line(struct summary *s, const char *line)
 {
     char w[WORDS_MAX + 1][SUMMARY_NAME_MAX];
@@ -230,6 +238,8 @@ void summary_add_line(struct summary *s, const char *line)
         subject += strspn(subject, " ");
         if (strncmp(subject, "wifi ", 5) == 0)
             add_wifi_line(s, subject + 5);
+        else if (strncmp(subject, "start ", 6) == 0)
+            add_start_line(s, subject + 6);
         else if (split(line, w, WORDS_MAX + 1) >= 2)
             add_event(s, w + 1); /* w[0] is the time */
         return;
@@ -277,6 +287,8 @@ static void print_counts(const struct summary_counts *c, FILE *out)
 
 static void print_faults(const struct summary *s, FILE *out)
 {
+    if (s->start[0] != '\0')
+        fprintf(out, "nsemu: started with: %s\n", s->start);
     fputs("nsemu: faults:", out);
     if (s->nfaults == 0)
         fputs(" none", out);

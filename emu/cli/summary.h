@@ -54,6 +54,7 @@ struct summary {
     struct summary_counts wifi;  /* connect, assoc ok, auth fail, roam, ap gone, ... */
     struct summary_counts dhcp;  /* lease, nak, fail, delay */
     struct summary_counts dns;   /* answer, static, timeout, fail, ... */
+    char start[1024];            /* "knob=value, ..." from the log's start lines */
     struct summary_sock *socks;  /* by ordinal; socks[0] unused */
     size_t nsocks;
 };

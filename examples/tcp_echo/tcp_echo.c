@@ -81,9 +81,21 @@ static nsapi_error_t server_start(struct server *srv, network_interface_t *ni)
 }
 
 /* Sends all of data (a blocking send does); false on error. */
+/* A blocking send may take only part of the data (a timeout, or a stack that accepts
+ * short writes, as tcp.send_chunk emulates): keep sending until all of it is out. */
 static bool send_all(tcp_socket_t *s, const void *data, nsapi_size_t size)
 {
-    return tcp_socket_send(s, data, size) == (nsapi_size_or_error_t)size;
+    const char *p = data;
+
+    while (size > 0) {
+        nsapi_size_or_error_t n = tcp_socket_send(s, p, size);
+
+        if (n <= 0)
+            return false;
+        p += n;
+        size -= (nsapi_size_t)n;
+    }
+    return true;
 }
 
 /* Echoes one connection until the peer closes it. Returns the bytes echoed, or an error

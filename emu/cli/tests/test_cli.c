@@ -548,6 +548,7 @@ static void test_summary_lists_the_faults_of_a_run(void **state)
     assert_int_equal(r.status, 0);
     assert_contains(r.err, "exited with status 0\n"
                            "nsemu: seed 7 (replay with --seed 7)\n"
+                           "nsemu: started with: dns.resolv_conf=, udp.loss=1\n"
                            "nsemu: faults: udp.loss 5\n"
                            "nsemu: dhcp: lease 1\n"
                            "nsemu: sockets: 2 opened (tcp 1, udp 1), 1 left open: sock=2 (tcp)\n");
