@@ -4,6 +4,8 @@
  */
 #include "common.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +34,9 @@ int deadline_left(const struct deadline *d)
     now = now_ms();
     if (now >= d->at_ms)
         return 0;
-    /* Round up by one so poll() never wakes a hair early and reports a false timeout. */
-    return (int)(d->at_ms - now) + 1;
+    /* Round up by one so poll() never wakes a hair early and reports a false timeout;
+     * a very long wait is cut to INT_MAX and simply waited again. */
+    return d->at_ms - now >= INT_MAX ? INT_MAX : (int)(d->at_ms - now) + 1;
 }
 
 void config_error(const char *fmt, ...)
@@ -46,4 +49,12 @@ void config_error(const char *fmt, ...)
     fputc('\n', stderr);
     fflush(stderr);
     exit(2);
+}
+
+void sleep_ms(long ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
 }

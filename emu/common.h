@@ -26,6 +26,9 @@ void deadline_start(struct deadline *d, int timeout_ms);
 /* Milliseconds left, for poll(): -1 forever, 0 when expired. */
 int deadline_left(const struct deadline *d);
 
+/* Sleeps the calling thread ms milliseconds (signals do not cut it short). */
+void sleep_ms(long ms);
+
 /* Prints "nsemu: <message>" style configuration errors (DESIGN §5) and exits 2. */
 void config_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 

@@ -84,14 +84,6 @@ static uint16_t query_id(void)
     return id;
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
-
 /* dns.delay_ms: holds an answer back; false when that makes it miss the deadline. */
 static bool answer_delayed(const struct deadline *dl)
 {

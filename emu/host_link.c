@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "eventlog.h"
 #include "knobs.h"
 #include "link.h"
@@ -31,14 +32,6 @@ static void knob_addr(enum knob_id id, nsapi_addr_t *a)
 
     knob_text(id, text, sizeof(text));
     addr_parse(text, a);
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-
-    while (nanosleep(&ts, &ts) != 0)
-        ;
 }
 
 /* Emulated DHCP: the lease is the device's own host address, after the exchange that

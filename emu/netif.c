@@ -115,6 +115,9 @@ void netif_delete(struct network_interface *ni)
 {
     if (ni->is_default)
         return;
+    pthread_mutex_lock(&ni->lock);
+    ni->resume = false; /* deleted: the cable coming back must not bring it up */
+    pthread_mutex_unlock(&ni->lock);
     if (netif_is_up(ni))
         netif_disconnect(ni);
     netif_attach(ni, NULL, NULL);
@@ -218,6 +221,14 @@ static void connect_end_on_loop(void *arg)
 
     if (e->r == NSAPI_ERROR_OK && wifi && !wifi_associated(ni))
         e->r = NSAPI_ERROR_NO_SSID; /* the AP went while DHCP ran */
+    if (e->r == NSAPI_ERROR_OK && device_link_down()) {
+        /* The cable went out while DHCP ran (link events run on this thread too, so
+         * this look is final): not up, and back up by itself when the cable returns. */
+        pthread_mutex_lock(&ni->lock);
+        ni->resume = true;
+        pthread_mutex_unlock(&ni->lock);
+        e->r = NSAPI_ERROR_NO_CONNECTION;
+    }
     if (e->r != NSAPI_ERROR_OK) {
         if (wifi) {
             wifi_leave(ni, "connect failed");
@@ -260,8 +271,12 @@ nsapi_error_t netif_connect(struct network_interface *ni)
 
 nsapi_error_t netif_disconnect(struct network_interface *ni)
 {
-    nsapi_error_t r = claim(ni, false);
+    nsapi_error_t r;
 
+    pthread_mutex_lock(&ni->lock);
+    ni->resume = false; /* down on purpose: the cable coming back does not bring it up */
+    pthread_mutex_unlock(&ni->lock);
+    r = claim(ni, false);
     if (r != NSAPI_ERROR_OK)
         return r;
     device_link()->down(ni);
@@ -415,7 +430,8 @@ void netif_link_changed(bool up)
     pthread_mutex_lock(&registry_lock);
     for (struct network_interface *ni = registry; ni != NULL && n < 64; ni = ni->reg_next) {
         pthread_mutex_lock(&ni->lock);
-        if (up ? ni->resume : netif_is_up(ni)) {
+        /* refs 0: its last unref is freeing it right now */
+        if (ni->refs > 0 && (up ? ni->resume : netif_is_up(ni))) {
             ni->resume = !up;
             ni->refs++;
             list[n++] = ni;

@@ -185,55 +185,67 @@ static bool rx_deliverable(const struct shaper_queue *q)
     return q != NULL && q->head != NULL && q->head->due_ms <= now_ms_program();
 }
 
+#define TICK_NOTIFY_MAX 64
+
 struct tick_state {
     bool busy; /* some socket is still shaped */
+    /* sigio callbacks owed, run after the registry walk (never under its lock) */
+    struct sigio *notify[TICK_NOTIFY_MAX];
+    int nnotify;
 };
 
 static void tick_socket(struct nsemu_socket *s, void *ctx)
 {
     struct tick_state *t = ctx;
-    bool on = knobs_on(), ready = false;
-    void (*cb)(void *) = NULL;
-    void *cb_ctx = NULL;
+    bool on = knobs_on();
+    int owed = 0, want;
 
     if (s->kind == SOCK_KIND_UDP || (!atomic_load(&s->rx_shaped) && !atomic_load(&s->tx_shaped)))
         return;
     pthread_mutex_lock(&s->shape_lock);
     if (!device_link_down() && atomic_load(&s->dead) == 0) {
-        bool had = rx_deliverable(s->rxq);
-
         if (atomic_load(&s->rx_shaped) && queue_get(&s->rxq) != NULL)
             tick_receive(s, s->rxq);
         if (atomic_load(&s->tx_shaped) && s->txq != NULL)
             tick_send(s, s->txq);
-        ready = !had && rx_deliverable(s->rxq);
     }
+    /* What the device waits for through sigio: due data, room in the send queue. */
+    want = atomic_load(&s->shaped_want);
+    if ((want & UV_READABLE) && rx_deliverable(s->rxq))
+        owed |= UV_READABLE;
+    if ((want & UV_WRITABLE) && (s->txq == NULL || s->txq->bytes < QUEUE_MAX))
+        owed |= UV_WRITABLE;
     /* A direction leaves the shaper once the knobs are off and its queue is empty. */
-    if (!on && queue_empty(s->rxq) && atomic_load(&s->rx_shaped))
+    if (!on && queue_empty(s->rxq) && atomic_load(&s->rx_shaped)) {
         atomic_store(&s->rx_shaped, false);
-    if (!on && queue_empty(s->txq) && atomic_load(&s->tx_shaped))
+        owed |= want & UV_READABLE; /* the kernel socket answers for it again */
+    }
+    if (!on && queue_empty(s->txq) && atomic_load(&s->tx_shaped)) {
         atomic_store(&s->tx_shaped, false);
+        owed |= want & UV_WRITABLE;
+    }
     pthread_cond_broadcast(&s->rx_cond);
     pthread_cond_broadcast(&s->tx_cond);
     pthread_mutex_unlock(&s->shape_lock);
     t->busy |= atomic_load(&s->rx_shaped) || atomic_load(&s->tx_shaped);
-    if (ready) {
-        /* Data became due: that is readability for sigio, which the kernel socket can
-         * no longer tell. */
-        pthread_mutex_lock(&s->lock);
-        cb = s->sigio_cb;
-        cb_ctx = s->sigio_ctx;
-        pthread_mutex_unlock(&s->lock);
-        if (cb != NULL)
-            cb(cb_ctx);
+    if (owed != 0 && t->nnotify < TICK_NOTIFY_MAX) {
+        struct sigio *p = sock_sigio_handle(s);
+
+        atomic_fetch_and(&s->shaped_want, ~owed);
+        if (p != NULL)
+            t->notify[t->nnotify++] = p;
     }
 }
 
 static void tick(uv_timer_t *timer)
 {
-    struct tick_state t = {false};
+    struct tick_state t = {.busy = false, .nnotify = 0};
 
     sock_for_each(tick_socket, &t);
+    /* Callbacks may close or open sockets: run them with no lock held. A handle stays
+     * allocated until the loop's close phase, and knows when its socket went away. */
+    for (int i = 0; i < t.nnotify; i++)
+        sock_sigio_notify(t.notify[i]);
     if (!t.busy && !knobs_on()) {
         uv_timer_stop(timer);
         tick_running = false;
@@ -284,7 +296,7 @@ static bool wait_until(pthread_cond_t *cond, pthread_mutex_t *lock, uint64_t at_
     if (now >= at_ms)
         return false;
     left = at_ms - now;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    clock_gettime(CLOCK_MONOTONIC, &ts); /* the conds use CLOCK_MONOTONIC (sock_new) */
     ts.tv_sec += (time_t)(left / 1000);
     ts.tv_nsec += (long)(left % 1000) * 1000000L;
     if (ts.tv_nsec >= 1000000000L) {
@@ -417,13 +429,14 @@ void shaper_wake(struct nsemu_socket *s)
 
 void shaper_release(struct nsemu_socket *s)
 {
-    uint64_t give_up = now_ms_program() + 2000;
+    /* On the stack thread (a close from a callback) nothing may wait: one pass only. */
+    uint64_t give_up = now_ms_program() + (stack_on_loop_thread() ? 0 : 2000);
 
     pthread_mutex_lock(&s->shape_lock);
     /* Bytes the device sent are not lost at close: what the send queue holds goes out
      * now, without its delay (for at most two seconds). */
     while (s->txq != NULL && s->txq->head != NULL && s->txq->error == 0 &&
-           atomic_load(&s->dead) == 0 && now_ms_program() < give_up) {
+           atomic_load(&s->dead) == 0 && !device_link_down()) {
         struct chunk *c = s->txq->head;
         ssize_t n = send(s->fd, c->data + c->off, c->len - c->off, MSG_DONTWAIT | MSG_NOSIGNAL);
 
@@ -431,7 +444,7 @@ void shaper_release(struct nsemu_socket *s)
             c->off += (size_t)n;
             if (c->off == c->len)
                 queue_pop(s->txq);
-        } else if (n < 0 && errno == EAGAIN) {
+        } else if (n < 0 && errno == EAGAIN && now_ms_program() < give_up) {
             struct pollfd p = {.fd = s->fd, .events = POLLOUT};
 
             poll(&p, 1, 50);
@@ -439,6 +452,8 @@ void shaper_release(struct nsemu_socket *s)
             break;
         }
     }
+    if (s->txq != NULL && s->txq->bytes > 0)
+        eventlog("sock=%u tcp close dropped queued=%zu", s->ordinal, s->txq->bytes);
     queue_free(&s->rxq);
     queue_free(&s->txq);
     atomic_store(&s->rx_shaped, false);

@@ -18,6 +18,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "common.h"
 #include "config.h"
 #include "device.h"
@@ -34,9 +35,11 @@ struct sigio {
 };
 
 static void rearm_on_loop(void *arg);
+static void kill_notify_on_loop(void *arg);
 
 struct nsemu_socket *sock_new(enum sock_kind kind)
 {
+    pthread_condattr_t mono;
     struct nsemu_socket *s;
 
     emu_ensure();
@@ -54,22 +57,39 @@ struct nsemu_socket *sock_new(enum sock_kind kind)
     s->rearm_msg.arg = s;
     s->tx_msg.fn = tx_timer_arm;
     s->tx_msg.arg = s;
+    s->kill_msg.fn = kill_notify_on_loop;
+    s->kill_msg.arg = s;
     pthread_mutex_init(&s->shape_lock, NULL);
-    pthread_cond_init(&s->rx_cond, NULL);
-    pthread_cond_init(&s->tx_cond, NULL);
+    pthread_condattr_init(&mono);
+    pthread_condattr_setclock(&mono, CLOCK_MONOTONIC); /* shaper.c waits on this clock */
+    pthread_cond_init(&s->rx_cond, &mono);
+    pthread_cond_init(&s->tx_cond, &mono);
+    pthread_condattr_destroy(&mono);
     return s;
 }
 
-void sock_free(struct nsemu_socket *s)
+static void free_on_loop(void *arg)
 {
-    sock_close(s);
-    sock_sigio(s, NULL, NULL);
+    struct nsemu_socket *s = arg;
+
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->idle);
     pthread_mutex_destroy(&s->shape_lock);
     pthread_cond_destroy(&s->rx_cond);
     pthread_cond_destroy(&s->tx_cond);
     free(s);
+}
+
+void sock_free(struct nsemu_socket *s)
+{
+    sock_close(s);
+    sock_sigio(s, NULL, NULL);
+    /* Freed by the stack thread after every message already queued for s (a rearm, a
+     * timer arm, a kill notice) has run: deleting a socket from its own callback, while
+     * another thread's call had just posted one, must not leave it a dangling pointer. */
+    s->free_msg.fn = free_on_loop;
+    s->free_msg.arg = s;
+    stack_post(&s->free_msg);
 }
 
 static int sock_type(const struct nsemu_socket *s)
@@ -174,10 +194,58 @@ void sigio_rearm(struct nsemu_socket *s, int bits)
 {
     if (!atomic_load_explicit(&s->sigio_on, memory_order_relaxed))
         return;
+    /* A shaped direction's readiness is the shaper's queue, not the kernel socket's:
+     * the shaper's tick owes the callback (sock_sigio_notify). */
+    if ((bits & UV_READABLE) && atomic_load(&s->rx_shaped)) {
+        atomic_fetch_or(&s->shaped_want, UV_READABLE);
+        bits &= ~UV_READABLE;
+    }
+    if ((bits & UV_WRITABLE) && atomic_load(&s->tx_shaped)) {
+        atomic_fetch_or(&s->shaped_want, UV_WRITABLE);
+        bits &= ~UV_WRITABLE;
+    }
+    if (bits == 0)
+        return;
     if (stack_on_loop_thread())
         rearm_now(s, bits);
     else if (atomic_fetch_or(&s->rearm_bits, bits) == 0)
         stack_post(&s->rearm_msg);
+}
+
+struct sigio *sock_sigio_handle(struct nsemu_socket *s)
+{
+    struct sigio *p;
+
+    pthread_mutex_lock(&s->lock);
+    p = s->sigio;
+    pthread_mutex_unlock(&s->lock);
+    return p;
+}
+
+void sock_sigio_notify(struct sigio *p)
+{
+    struct nsemu_socket *s = p->s;
+    void (*cb)(void *) = NULL;
+    void *ctx = NULL;
+
+    if (s == NULL)
+        return; /* closed by an earlier callback of the same walk */
+    pthread_mutex_lock(&s->lock);
+    if (s->sigio == p) {
+        cb = s->sigio_cb;
+        ctx = s->sigio_ctx;
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (cb != NULL)
+        cb(ctx);
+}
+
+static void kill_notify_on_loop(void *arg)
+{
+    struct sigio *p = sock_sigio_handle(arg);
+
+    if (p != NULL)
+        sock_sigio_notify(p);
 }
 
 struct sigio_set {
@@ -364,6 +432,14 @@ bool sock_kill(struct nsemu_socket *s, int err, const char *why)
     connect(s->fd, &unspec, sizeof(unspec));
     eventfd_write(s->wakefd, 1);
     shaper_wake(s);
+    /* A UDP socket makes no kernel event when it dies: tell sigio ourselves. */
+    if (atomic_load(&s->sigio_on)) {
+        atomic_store(&s->loop_used, true);
+        if (stack_on_loop_thread())
+            kill_notify_on_loop(s);
+        else
+            stack_post(&s->kill_msg);
+    }
     eventlog("sock=%u %s reset", s->ordinal, why);
     return true;
 }
@@ -459,7 +535,7 @@ static int apply_option(int fd, int opt, int value)
             return -EINVAL;
         level = IPPROTO_TCP;
         name = opt == NSAPI_KEEPIDLE ? TCP_KEEPIDLE : TCP_KEEPINTVL;
-        v = (value + 999) / 1000; /* milliseconds to whole seconds, rounded up */
+        v = value / 1000 + (value % 1000 != 0); /* ms to whole seconds, rounded up */
         break;
     case NSAPI_LINGER:
         lg.l_onoff = value >= 0;
@@ -712,6 +788,39 @@ int sock_close(struct nsemu_socket *s)
 }
 
 /* Binds fd to addr after the link's rewrite (device address, port offset). */
+/* TCP sockets carry SO_REUSEADDR (so a server restarts over TIME_WAIT), and Linux then
+ * lets two sockets that do not listen yet bind one port. The device's own sockets must
+ * not share a port (DESIGN §2: bind to a port in use is PARAMETER), so look first. */
+static bool tcp_port_taken(struct nsemu_socket *s, const struct sockaddr *addr, socklen_t len)
+{
+    struct sockaddr_storage want;
+    nsapi_addr_t wa, oa;
+    uint16_t wport, oport;
+    bool taken = false;
+
+    /* Called with no socket lock held: the registry lock comes first everywhere. */
+    memset(&want, 0, sizeof(want));
+    memcpy(&want, addr, len < sizeof(want) ? len : sizeof(want));
+    device_link()->bind_address(sock_interface(s), &want);
+    addr_from_sockaddr((const struct sockaddr *)&want, &wa, &wport);
+    if (wport == 0)
+        return false;
+    pthread_mutex_lock(&registry_lock);
+    for (struct nsemu_socket *o = registry; o != NULL && !taken; o = o->reg_next) {
+        struct sockaddr_storage bound;
+        socklen_t blen = sizeof(bound);
+
+        if (o == s || o->kind == SOCK_KIND_UDP ||
+            getsockname(o->fd, (struct sockaddr *)&bound, &blen) != 0)
+            continue; /* an unbound socket has port 0: never equal */
+        addr_from_sockaddr((struct sockaddr *)&bound, &oa, &oport);
+        taken = oport == wport && oa.version == wa.version &&
+                (addr_is_any(&oa) || addr_is_any(&wa) || memcmp(&oa, &wa, sizeof(oa)) == 0);
+    }
+    pthread_mutex_unlock(&registry_lock);
+    return taken;
+}
+
 int bind_device_address(struct nsemu_socket *s, int fd, const struct sockaddr *addr, socklen_t len)
 {
     struct sockaddr_storage ss;
@@ -733,6 +842,10 @@ int sock_bind(struct nsemu_socket *s, const struct sockaddr *addr, socklen_t len
     r = sock_enter_family(s, addr->sa_family, &fd, &timeout);
     if (r != 0)
         return r;
+    if (s->kind != SOCK_KIND_UDP && tcp_port_taken(s, addr, len)) {
+        sock_leave(s);
+        return -EADDRINUSE;
+    }
     pthread_mutex_lock(&s->lock);
     if (s->bound || s->tcp != TCP_IDLE)
         r = -EINVAL;

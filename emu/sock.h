@@ -79,6 +79,9 @@ struct nsemu_socket {
     struct uv_timer_s *tx_timer;    /* releases tx_held after 10 ms (stack thread) */
     atomic_bool loop_used;     /* the stack thread holds state for s: close tears it down */
     struct stack_msg tx_msg;   /* arms tx_timer */
+    struct stack_msg kill_msg; /* tells sigio that the connection was killed */
+    struct stack_msg free_msg; /* frees s after every message queued before it */
+    atomic_int shaped_want;    /* UV_READABLE / UV_WRITABLE the shaper owes sigio */
     atomic_bool tx_posted;
     struct nsemu_socket *reg_next, *reg_prev; /* the registry of open sockets */
 
@@ -93,12 +96,18 @@ struct nsemu_socket {
 };
 
 /* Calls fn for every open socket, with the registry locked (fn must not open or close
- * sockets). */
+ * sockets, nor run application callbacks). */
 void sock_for_each(void (*fn)(struct nsemu_socket *s, void *ctx), void *ctx);
+
+/* Stack thread: the sigio handle of s, to notify after the registry walk (it stays
+ * allocated until the loop's close phase), or NULL. */
+struct sigio *sock_sigio_handle(struct nsemu_socket *s);
+/* Stack thread: runs the sigio callback behind handle, unless the socket went away. */
+void sock_sigio_notify(struct sigio *handle);
 
 /* A datagram a UDP fault holds back. */
 struct held_datagram {
-    uint64_t release_ms;       /* program_ms() when it goes anyway */
+    uint64_t release_ms;       /* now_ms() when it goes anyway */
     struct sockaddr_storage peer;
     socklen_t peer_len;
     size_t len;

@@ -212,6 +212,8 @@ long sock_send(struct nsemu_socket *s, const void *data, size_t size)
                 tcp_count(s, (size_t)r);
                 counter_add(COUNTER_BYTES_SENT, (uint64_t)r);
             }
+            if (r == -EAGAIN)
+                sigio_rearm(s, UV_WRITABLE); /* the shaper's tick tells when there is room */
             sock_leave(s);
             return r;
         }
@@ -347,8 +349,10 @@ int sock_accept(struct nsemu_socket *s, struct nsemu_socket *conn, struct sockad
     struct network_interface *ni;
     struct deadline dl;
     int fd, timeout, nfd = -1, r;
+    /* An open connection object is closed, as Mbed does, but only once a connection is
+     * in hand; its pool socket then serves the new connection. */
+    bool reuse = sock_interface(conn) != NULL;
 
-    sock_close(conn); /* as Mbed does, an open connection object is closed first */
     r = sock_enter(s, &fd, &timeout);
     if (r != 0)
         return r;
@@ -356,7 +360,7 @@ int sock_accept(struct nsemu_socket *s, struct nsemu_socket *conn, struct sockad
     ni = s->ni;
     r = s->tcp == TCP_LISTENING ? 0 : -EINVAL;
     pthread_mutex_unlock(&s->lock);
-    if (r == 0 && !device_pool_take())
+    if (r == 0 && !reuse && !device_pool_take())
         r = -EMFILE;
     deadline_start(&dl, timeout);
     while (r == 0) {
@@ -371,7 +375,7 @@ int sock_accept(struct nsemu_socket *s, struct nsemu_socket *conn, struct sockad
             r = -errno;
         else
             r = timeout == 0 ? -EAGAIN : sock_wait(s, fd, POLLIN, &dl);
-        if (r != 0)
+        if (r != 0 && !reuse)
             device_pool_give();
     }
     sigio_rearm(s, UV_READABLE);
@@ -380,6 +384,14 @@ int sock_accept(struct nsemu_socket *s, struct nsemu_socket *conn, struct sockad
     sock_leave(s);
     if (r != 0)
         return r;
+    if (reuse) {
+        sock_close(conn); /* gives its pool socket back... */
+        if (!device_pool_take()) { /* ...which another thread may have taken since */
+            close(nfd);
+            netif_unref(ni);
+            return -EMFILE;
+        }
+    }
     r = sock_adopt(conn, nfd, ni);
     netif_unref(ni);
     if (r != 0) {

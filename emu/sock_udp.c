@@ -37,7 +37,7 @@ static struct held_datagram *hold_copy(const struct sockaddr *peer, socklen_t pe
 
     if (h == NULL)
         return NULL;
-    h->release_ms = program_ms() + REORDER_HOLD_MS;
+    h->release_ms = now_ms() + REORDER_HOLD_MS;
     memcpy(&h->peer, peer, peer_len);
     h->peer_len = peer_len;
     h->len = len;
@@ -49,6 +49,11 @@ static void send_held(struct nsemu_socket *s, int fd, struct held_datagram *h)
 {
     if (h == NULL)
         return;
+    if (device_link_down()) { /* while the cable is out nothing moves */
+        eventlog("sock=%u udp.reorder lost len=%zu (link down)", s->ordinal, h->len);
+        free(h);
+        return;
+    }
     if (sendto(fd, h->data, h->len, MSG_NOSIGNAL | MSG_DONTWAIT, (struct sockaddr *)&h->peer,
                h->peer_len) < 0)
         eventlog("sock=%u udp.reorder lost len=%zu", s->ordinal, h->len);
@@ -61,7 +66,7 @@ static void tx_timer_fired(uv_timer_t *t)
 {
     struct nsemu_socket *s = t->data;
     struct held_datagram *h = NULL;
-    uint64_t now = program_ms(), wait = 0;
+    uint64_t now = now_ms(), wait = 0;
 
     pthread_mutex_lock(&s->lock);
     if (s->tx_held != NULL && s->tx_held->release_ms <= now) {
@@ -196,7 +201,7 @@ static struct held_datagram *take_held(struct nsemu_socket *s)
     if (s->rx_dup != NULL) {
         h = s->rx_dup;
         s->rx_dup = NULL;
-    } else if (s->rx_held != NULL && s->rx_held->release_ms <= program_ms()) {
+    } else if (s->rx_held != NULL && s->rx_held->release_ms <= now_ms()) {
         h = s->rx_held;
         s->rx_held = NULL;
     }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common.h"
 #include "eventlog.h"
 #include "knobs.h"
 #include "netif.h"
@@ -159,14 +160,6 @@ static long dhcp_mode_of(const char *text)
     if (strncmp(text, "delay_ms:", 9) == 0)
         return strtol(text + 9, NULL, 10);
     return 0; /* ok (the scenario parser checked the value) */
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-
-    while (nanosleep(&ts, &ts) != 0)
-        ;
 }
 
 /* ---- the world ------------------------------------------------------------------ */

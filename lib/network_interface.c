@@ -5,6 +5,7 @@
  */
 #include <netsocket/network_interface.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "common.h"
@@ -43,17 +44,27 @@ NSEMU_EXPORT nsapi_error_t network_interface_disconnect(network_interface_t *ni)
     return ni == NULL ? NSAPI_ERROR_PARAMETER : netif_disconnect(ni);
 }
 
-/* A current address string, or NULL while down or when it is empty. */
-static const char *address_or_null(network_interface_t *ni, const char *field)
+enum { ADDR_IP, ADDR_MASK, ADDR_GW };
+
+/* A current address string, or NULL while down or when it is empty. The string is
+ * copied under the interface's lock into the calling thread's own buffer (one per
+ * getter), so a connect or link event on another thread never tears it; it stays valid
+ * until this thread calls the same getter again. */
+static const char *address_or_null(network_interface_t *ni, int which)
 {
-    if (!netif_is_up(ni) || field[0] == '\0')
-        return NULL;
-    return field;
+    static _Thread_local char copies[3][NSAPI_IP_SIZE];
+    const char *field = which == ADDR_IP ? ni->ip : which == ADDR_MASK ? ni->mask : ni->gw;
+    char *out = copies[which];
+
+    pthread_mutex_lock(&ni->lock);
+    snprintf(out, NSAPI_IP_SIZE, "%s", netif_is_up(ni) ? field : "");
+    pthread_mutex_unlock(&ni->lock);
+    return out[0] == '\0' ? NULL : out;
 }
 
 NSEMU_EXPORT const char *network_interface_get_ip_address(network_interface_t *ni)
 {
-    return ni == NULL ? NULL : address_or_null(ni, ni->ip);
+    return ni == NULL ? NULL : address_or_null(ni, ADDR_IP);
 }
 
 NSEMU_EXPORT const char *network_interface_get_mac_address(network_interface_t *ni)
@@ -63,12 +74,12 @@ NSEMU_EXPORT const char *network_interface_get_mac_address(network_interface_t *
 
 NSEMU_EXPORT const char *network_interface_get_netmask(network_interface_t *ni)
 {
-    return ni == NULL ? NULL : address_or_null(ni, ni->mask);
+    return ni == NULL ? NULL : address_or_null(ni, ADDR_MASK);
 }
 
 NSEMU_EXPORT const char *network_interface_get_gateway(network_interface_t *ni)
 {
-    return ni == NULL ? NULL : address_or_null(ni, ni->gw);
+    return ni == NULL ? NULL : address_or_null(ni, ADDR_GW);
 }
 
 NSEMU_EXPORT nsapi_error_t network_interface_set_network(network_interface_t *ni,
