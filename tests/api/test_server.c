@@ -162,6 +162,45 @@ static void test_accept_into_an_open_connection_closes_it_first(void **state)
     socket_delete(srv);
 }
 
+static void test_accept_with_nothing_pending_leaves_an_open_connection_alone(void **state)
+{
+    uint16_t port, old_port = 0;
+    tcp_server_t *srv = listening_server(&port);
+    int old_listener = posix_tcp_listener("127.0.0.1", &old_port), old_peer;
+    tcp_socket_t *conn = tcp_connected(up_interface(), "127.0.0.1", old_port);
+    char buf[4];
+
+    (void)state;
+    old_peer = posix_accept_within(old_listener, WAIT_MS, NULL);
+    assert_true(old_peer >= 0);
+    socket_set_blocking(srv, false);
+    /* A polling accept loop must not kill the client it is still serving: the
+     * connection object is closed only once a new connection is in hand. */
+    assert_int_equal(tcp_server_accept(srv, conn, NULL), NSAPI_ERROR_WOULD_BLOCK);
+    assert_int_equal(tcp_socket_send(conn, "ok", 2), 2);
+    assert_int_equal(posix_recv_within(old_peer, buf, 2, WAIT_MS), 2);
+    close(old_peer);
+    close(old_listener);
+    socket_delete(conn);
+    socket_delete(srv);
+}
+
+static void test_two_device_sockets_cannot_bind_one_port(void **state)
+{
+    tcp_socket_t *a = tcp_socket_new(), *b = tcp_socket_new();
+    uint16_t port = free_port("127.0.0.1");
+
+    (void)state;
+    assert_int_equal(socket_open(a, up_interface()), NSAPI_ERROR_OK);
+    assert_int_equal(socket_open(b, up_interface()), NSAPI_ERROR_OK);
+    /* Neither listens yet, when the kernel alone (SO_REUSEADDR) would let both bind. */
+    assert_int_equal(socket_bind_port(a, port), NSAPI_ERROR_OK);
+    assert_int_equal(socket_bind_port(b, port), NSAPI_ERROR_PARAMETER);
+    socket_delete(a);
+    assert_int_equal(socket_bind_port(b, port), NSAPI_ERROR_OK);
+    socket_delete(b);
+}
+
 static void test_bind_to_a_port_in_use_returns_parameter(void **state)
 {
     uint16_t port = 0;
@@ -323,6 +362,8 @@ int main(void)
         cmocka_unit_test(test_connect_on_a_listening_socket_returns_parameter),
         cmocka_unit_test(test_listen_on_a_connected_socket_returns_is_connected),
         cmocka_unit_test(test_nsemu_server_and_nsemu_client_echo_4mb_intact),
+        cmocka_unit_test(test_accept_with_nothing_pending_leaves_an_open_connection_alone),
+        cmocka_unit_test(test_two_device_sockets_cannot_bind_one_port),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
