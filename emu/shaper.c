@@ -361,7 +361,10 @@ long shaper_recv(struct nsemu_socket *s, void *data, size_t size, int timeout)
         }
         if (q != NULL && q->head != NULL && (wake == 0 || q->head->due_ms < wake))
             wake = q->head->due_ms;
-        if (!wait_until(&s->rx_cond, &s->shape_lock, wake)) {
+        /* wait_until is false once wake has passed; that ends the call only when the
+         * caller's deadline passed, not when wake was the moment the head fell due. */
+        if (!wait_until(&s->rx_cond, &s->shape_lock, wake) && at != 0 &&
+            now_ms_program() >= at) {
             r = -EAGAIN;
             break;
         }
