@@ -1,0 +1,313 @@
+/*
+ * http_client.c: an HTTP/1.1 GET, the shape of Mbed OS's TCPSocket_Example. A device
+ * program: it uses only <netsocket/netsocket.h> and http-parser (Debian's
+ * libhttp-parser-dev), as it would on Mbed OS, and runs on a laptop over nsemu's host link.
+ *
+ *   http_client [--timeout MS] [--output FILE] http://HOST[:PORT][/PATH]
+ *
+ * It brings up the default interface, resolves HOST (an IP literal, localhost, or a name
+ * through the device's DNS client, where a scenario's [dns] static.NAME answers first),
+ * connects, sends one GET and reads the response until http-parser says it is complete:
+ * by Content-Length, by the last chunk of a chunked body, or by the server's close. recv
+ * may return any number of bytes, one at a time under tcp.recv_chunk=1: every byte goes
+ * to the parser as it comes. It prints the status, the headers, the body's length and
+ * CRC-32, and what the socket calls did; with --output it writes the body to FILE.
+ *
+ * Exit status: 0 when a complete response arrived (whatever its status code), 1 when
+ * the network, the connection or the response failed, 2 for bad arguments.
+ *
+ * Threads: one, main(); every socket call blocks with a timeout.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <http_parser.h>
+#include <netsocket/netsocket.h>
+
+#include "http_response.h"
+
+#define DEFAULT_TIMEOUT_MS 10000
+#define RECV_BUFFER_SIZE   512 /* small, as on a device: responses arrive in many reads */
+#define REQUEST_SIZE       2048
+
+struct url {
+    char host[256];
+    uint16_t port;
+    char target[1024]; /* path and query, "/" when the URL has none */
+};
+
+/* What the socket calls did, printed at the end. */
+struct io_stats {
+    unsigned long sends, recvs;
+    long sent, received;
+    long largest_send, largest_recv;
+};
+
+static const char *error_name(nsapi_error_t e)
+{
+    switch (e) {
+    case NSAPI_ERROR_OK: return "OK";
+    case NSAPI_ERROR_WOULD_BLOCK: return "WOULD_BLOCK (timed out)";
+    case NSAPI_ERROR_PARAMETER: return "PARAMETER";
+    case NSAPI_ERROR_NO_CONNECTION: return "NO_CONNECTION (refused, or network down)";
+    case NSAPI_ERROR_NO_SOCKET: return "NO_SOCKET";
+    case NSAPI_ERROR_NO_MEMORY: return "NO_MEMORY";
+    case NSAPI_ERROR_DNS_FAILURE: return "DNS_FAILURE (no such name, or no answer)";
+    case NSAPI_ERROR_DHCP_FAILURE: return "DHCP_FAILURE";
+    case NSAPI_ERROR_CONNECTION_LOST: return "CONNECTION_LOST (reset by the peer)";
+    case NSAPI_ERROR_CONNECTION_TIMEOUT: return "CONNECTION_TIMEOUT";
+    default: return "error";
+    }
+}
+
+static void usage(const char *argv0)
+{
+    fprintf(stderr,
+            "usage: %s [--timeout MS] [--output FILE] http://HOST[:PORT][/PATH]\n"
+            "  --timeout MS    give up on any one socket call after MS ms (default %d)\n"
+            "  --output FILE   write the response body to FILE (- for stdout)\n",
+            argv0, DEFAULT_TIMEOUT_MS);
+    exit(2);
+}
+
+/* Copies a URL field that http_parser_parse_url found; false when it does not fit. */
+static bool copy_field(char *dst, size_t size, const char *url, const struct http_parser_url *u,
+                       enum http_parser_url_fields f)
+{
+    size_t len = u->field_data[f].len;
+
+    if (len >= size)
+        return false;
+    memcpy(dst, url + u->field_data[f].off, len);
+    dst[len] = '\0';
+    return true;
+}
+
+/* Splits http://HOST[:PORT][/PATH][?QUERY] with http-parser's own URL parser. */
+static bool parse_url(const char *text, struct url *out)
+{
+    struct http_parser_url u;
+    char schema[8], path[sizeof(out->target)] = "/", query[sizeof(out->target)] = "";
+
+    http_parser_url_init(&u);
+    if (http_parser_parse_url(text, strlen(text), 0, &u) != 0)
+        return false;
+    if (!(u.field_set & (1 << UF_SCHEMA)) || !(u.field_set & (1 << UF_HOST)) ||
+        !copy_field(schema, sizeof(schema), text, &u, UF_SCHEMA) || strcmp(schema, "http") != 0 ||
+        !copy_field(out->host, sizeof(out->host), text, &u, UF_HOST))
+        return false;
+    out->port = (u.field_set & (1 << UF_PORT)) ? u.port : 80;
+    if ((u.field_set & (1 << UF_PATH)) && !copy_field(path, sizeof(path), text, &u, UF_PATH))
+        return false;
+    if ((u.field_set & (1 << UF_QUERY)) && !copy_field(query, sizeof(query), text, &u, UF_QUERY))
+        return false;
+    return snprintf(out->target, sizeof(out->target), "%s%s%s", path, query[0] ? "?" : "", query) <
+           (int)sizeof(out->target);
+}
+
+static network_interface_t *bring_up(void)
+{
+    network_interface_t *ni = network_interface_get_default_instance();
+    nsapi_error_t r = ni == NULL ? NSAPI_ERROR_NO_MEMORY : network_interface_connect(ni);
+
+    if (r != NSAPI_ERROR_OK) {
+        printf("http_client: the network does not come up: %d %s\n", r, error_name(r));
+        return NULL;
+    }
+    printf("http_client: interface up: IP %s, MAC %s\n", network_interface_get_ip_address(ni),
+           network_interface_get_mac_address(ni));
+    return ni;
+}
+
+/* Resolves the host and connects; the open, connected socket or NULL. */
+static tcp_socket_t *connect_to(network_interface_t *ni, const struct url *url, int timeout_ms)
+{
+    socket_address_t addr;
+    tcp_socket_t *s;
+    nsapi_error_t r;
+
+    socket_address_init(&addr);
+    r = network_interface_gethostbyname(ni, url->host, &addr, NSAPI_UNSPEC);
+    if (r != NSAPI_ERROR_OK) {
+        printf("http_client: cannot resolve %s: %d %s\n", url->host, r, error_name(r));
+        return NULL;
+    }
+    socket_address_set_port(&addr, url->port);
+    printf("http_client: %s is %s\n", url->host, socket_address_get_ip_address(&addr));
+
+    s = tcp_socket_new();
+    r = s == NULL ? NSAPI_ERROR_NO_MEMORY : socket_open(s, ni);
+    if (r == NSAPI_ERROR_OK) {
+        socket_set_timeout(s, timeout_ms);
+        r = tcp_socket_connect(s, &addr);
+    }
+    if (r != NSAPI_ERROR_OK) {
+        printf("http_client: cannot connect to %s port %u: %d %s\n",
+               socket_address_get_ip_address(&addr), url->port, r, error_name(r));
+        socket_delete(s);
+        return NULL;
+    }
+    printf("http_client: connected to %s port %u\n", socket_address_get_ip_address(&addr),
+           url->port);
+    return s;
+}
+
+/* Sends all of data, however little each send takes (tcp.send_chunk). */
+static nsapi_error_t send_all(tcp_socket_t *s, const char *data, size_t size, struct io_stats *st)
+{
+    size_t sent = 0;
+
+    while (sent < size) {
+        nsapi_size_or_error_t n = tcp_socket_send(s, data + sent, (nsapi_size_t)(size - sent));
+
+        if (n < 0)
+            return n;
+        st->sends++;
+        st->sent += n;
+        if (n > st->largest_send)
+            st->largest_send = n;
+        sent += (size_t)n;
+    }
+    return NSAPI_ERROR_OK;
+}
+
+static int format_request(char *buf, size_t size, const struct url *url)
+{
+    bool ipv6 = strchr(url->host, ':') != NULL;
+    char host[sizeof(url->host) + 8];
+
+    /* Host names the port unless it is the default (RFC 9110 §7.2); IPv6 in brackets. */
+    snprintf(host, sizeof(host), ipv6 ? "[%s]" : "%s", url->host);
+    if (url->port != 80)
+        snprintf(host + strlen(host), sizeof(host) - strlen(host), ":%u", url->port);
+    return snprintf(buf, size,
+                    "GET %s HTTP/1.1\r\n"
+                    "Host: %s\r\n"
+                    "User-Agent: nsemu-http_client/1.0\r\n"
+                    "Accept: */*\r\n"
+                    "Connection: close\r\n"
+                    "\r\n",
+                    url->target, host);
+}
+
+/* Reads until the response is complete. 1: complete; -1: failed (said why). */
+static int read_response(tcp_socket_t *s, struct http_response *resp, struct io_stats *st)
+{
+    char buf[RECV_BUFFER_SIZE];
+
+    for (;;) {
+        nsapi_size_or_error_t n = tcp_socket_recv(s, buf, sizeof(buf));
+        int done;
+
+        if (n < 0) {
+            printf("http_client: recv failed after %ld bytes: %d %s\n", st->received, n,
+                   error_name(n));
+            return -1;
+        }
+        if (n == 0) { /* the server closed */
+            done = http_response_eof(resp);
+            if (done < 0)
+                printf("http_client: the server closed after %ld bytes: %s\n", st->received,
+                       http_response_error(resp));
+            return done;
+        }
+        st->recvs++;
+        st->received += n;
+        if (n > st->largest_recv)
+            st->largest_recv = n;
+        done = http_response_feed(resp, buf, (size_t)n);
+        if (done < 0)
+            printf("http_client: not a valid HTTP response: %s\n", http_response_error(resp));
+        if (done != 0)
+            return done;
+    }
+}
+
+static bool fetch(network_interface_t *ni, const struct url *url, int timeout_ms, FILE *out)
+{
+    static struct http_response resp; /* static: a device keeps big state off the stack */
+    struct io_stats st = {0};
+    char request[REQUEST_SIZE];
+    tcp_socket_t *s;
+    nsapi_error_t r;
+    int len, done;
+
+    len = format_request(request, sizeof(request), url);
+    if (len < 0 || (size_t)len >= sizeof(request)) {
+        printf("http_client: the request does not fit in %zu bytes\n", sizeof(request));
+        return false;
+    }
+    s = connect_to(ni, url, timeout_ms);
+    if (s == NULL)
+        return false;
+    r = send_all(s, request, (size_t)len, &st);
+    if (r != NSAPI_ERROR_OK) {
+        printf("http_client: send failed: %d %s\n", r, error_name(r));
+        socket_delete(s);
+        return false;
+    }
+    printf("http_client: sent GET %s (%d bytes)\n", url->target, len);
+
+    http_response_init(&resp, out);
+    done = read_response(s, &resp, &st);
+    socket_delete(s);
+    if (resp.headers_complete)
+        http_response_print(&resp);
+    printf("http_client: %lu send call(s) for %ld bytes (largest %ld); %lu recv call(s) for "
+           "%ld bytes (largest %ld)\n",
+           st.sends, st.sent, st.largest_send, st.recvs, st.received, st.largest_recv);
+    return done == 1;
+}
+
+int main(int argc, char **argv)
+{
+    int timeout_ms = DEFAULT_TIMEOUT_MS;
+    const char *output = NULL;
+    network_interface_t *ni;
+    struct url url;
+    FILE *out = NULL;
+    bool ok;
+    int i;
+
+    setvbuf(stdout, NULL, _IOLBF, 0); /* line by line, also into a pipe */
+    for (i = 1; i < argc - 1; i += 2) {
+        if (strcmp(argv[i], "--timeout") == 0) {
+            char *end;
+            long v = strtol(argv[i + 1], &end, 10);
+
+            if (*argv[i + 1] == '\0' || *end != '\0' || v < 1 || v > 3600000)
+                usage(argv[0]);
+            timeout_ms = (int)v;
+        } else if (strcmp(argv[i], "--output") == 0) {
+            output = argv[i + 1];
+        } else {
+            usage(argv[0]);
+        }
+    }
+    if (i != argc - 1)
+        usage(argv[0]);
+    if (!parse_url(argv[i], &url)) {
+        fprintf(stderr, "%s: '%s' is not an http://HOST[:PORT][/PATH] URL\n", argv[0], argv[i]);
+        return 2;
+    }
+    if (output != NULL) {
+        out = strcmp(output, "-") == 0 ? stdout : fopen(output, "wb");
+        if (out == NULL) {
+            perror(output);
+            return 1;
+        }
+    }
+
+    ni = bring_up();
+    ok = ni != NULL && fetch(ni, &url, timeout_ms, out);
+    if (ni != NULL)
+        network_interface_disconnect(ni);
+    if (out != NULL && out != stdout && fclose(out) != 0) {
+        perror(output);
+        ok = false;
+    }
+    printf("http_client: %s\n", ok ? "done" : "FAILED");
+    return ok ? 0 : 1;
+}
