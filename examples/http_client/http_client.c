@@ -27,16 +27,11 @@
 #include <netsocket/netsocket.h>
 
 #include "http_response.h"
+#include "http_url.h"
 
 #define DEFAULT_TIMEOUT_MS 10000
 #define RECV_BUFFER_SIZE   512 /* small, as on a device: responses arrive in many reads */
 #define REQUEST_SIZE       2048
-
-struct url {
-    char host[256];
-    uint16_t port;
-    char target[1024]; /* path and query, "/" when the URL has none */
-};
 
 /* What the socket calls did, printed at the end. */
 struct io_stats {
@@ -72,41 +67,6 @@ static void usage(const char *argv0)
     exit(2);
 }
 
-/* Copies a URL field that http_parser_parse_url found; false when it does not fit. */
-static bool copy_field(char *dst, size_t size, const char *url, const struct http_parser_url *u,
-                       enum http_parser_url_fields f)
-{
-    size_t len = u->field_data[f].len;
-
-    if (len >= size)
-        return false;
-    memcpy(dst, url + u->field_data[f].off, len);
-    dst[len] = '\0';
-    return true;
-}
-
-/* Splits http://HOST[:PORT][/PATH][?QUERY] with http-parser's own URL parser. */
-static bool parse_url(const char *text, struct url *out)
-{
-    struct http_parser_url u;
-    char schema[8], path[sizeof(out->target)] = "/", query[sizeof(out->target)] = "";
-
-    http_parser_url_init(&u);
-    if (http_parser_parse_url(text, strlen(text), 0, &u) != 0)
-        return false;
-    if (!(u.field_set & (1 << UF_SCHEMA)) || !(u.field_set & (1 << UF_HOST)) ||
-        !copy_field(schema, sizeof(schema), text, &u, UF_SCHEMA) || strcmp(schema, "http") != 0 ||
-        !copy_field(out->host, sizeof(out->host), text, &u, UF_HOST))
-        return false;
-    out->port = (u.field_set & (1 << UF_PORT)) ? u.port : 80;
-    if ((u.field_set & (1 << UF_PATH)) && !copy_field(path, sizeof(path), text, &u, UF_PATH))
-        return false;
-    if ((u.field_set & (1 << UF_QUERY)) && !copy_field(query, sizeof(query), text, &u, UF_QUERY))
-        return false;
-    return snprintf(out->target, sizeof(out->target), "%s%s%s", path, query[0] ? "?" : "", query) <
-           (int)sizeof(out->target);
-}
-
 static network_interface_t *bring_up(void)
 {
     network_interface_t *ni = network_interface_get_default_instance();
@@ -122,7 +82,7 @@ static network_interface_t *bring_up(void)
 }
 
 /* Resolves the host and connects; the open, connected socket or NULL. */
-static tcp_socket_t *connect_to(network_interface_t *ni, const struct url *url, int timeout_ms)
+static tcp_socket_t *connect_to(network_interface_t *ni, const struct http_url *url, int timeout_ms)
 {
     socket_address_t addr;
     tcp_socket_t *s;
@@ -173,7 +133,7 @@ static nsapi_error_t send_all(tcp_socket_t *s, const char *data, size_t size, st
     return NSAPI_ERROR_OK;
 }
 
-static int format_request(char *buf, size_t size, const struct url *url)
+static int format_request(char *buf, size_t size, const struct http_url *url)
 {
     bool ipv6 = strchr(url->host, ':') != NULL;
     char host[sizeof(url->host) + 8];
@@ -225,7 +185,7 @@ static int read_response(tcp_socket_t *s, struct http_response *resp, struct io_
     }
 }
 
-static bool fetch(network_interface_t *ni, const struct url *url, int timeout_ms, FILE *out)
+static bool fetch(network_interface_t *ni, const struct http_url *url, int timeout_ms, FILE *out)
 {
     static struct http_response resp; /* static: a device keeps big state off the stack */
     struct io_stats st = {0};
@@ -266,7 +226,7 @@ int main(int argc, char **argv)
     int timeout_ms = DEFAULT_TIMEOUT_MS;
     const char *output = NULL;
     network_interface_t *ni;
-    struct url url;
+    struct http_url url;
     FILE *out = NULL;
     bool ok;
     int i;
@@ -288,7 +248,7 @@ int main(int argc, char **argv)
     }
     if (i != argc - 1)
         usage(argv[0]);
-    if (!parse_url(argv[i], &url)) {
+    if (!http_url_parse(argv[i], "http", 80, &url)) {
         fprintf(stderr, "%s: '%s' is not an http://HOST[:PORT][/PATH] URL\n", argv[0], argv[i]);
         return 2;
     }

@@ -43,16 +43,11 @@
 #include <netsocket/netsocket.h>
 
 #include "http_response.h"
+#include "http_url.h"
 
 #define DEFAULT_TIMEOUT_MS 10000
 #define RECV_BUFFER_SIZE   1024
 #define REQUEST_SIZE       2048
-
-struct url {
-    char host[256];
-    uint16_t port;
-    char target[1024];
-};
 
 /* The TCPSocket under mbedTLS, as Mbed's TLSSocketWrapper holds its transport. */
 struct tls_transport {
@@ -180,40 +175,6 @@ static void usage(const char *argv0)
     exit(2);
 }
 
-static bool copy_field(char *dst, size_t size, const char *url, const struct http_parser_url *u,
-                       enum http_parser_url_fields f)
-{
-    size_t len = u->field_data[f].len;
-
-    if (len >= size)
-        return false;
-    memcpy(dst, url + u->field_data[f].off, len);
-    dst[len] = '\0';
-    return true;
-}
-
-/* Splits https://HOST[:PORT][/PATH][?QUERY] with http-parser's URL parser. */
-static bool parse_url(const char *text, struct url *out)
-{
-    struct http_parser_url u;
-    char schema[8], path[sizeof(out->target)] = "/", query[sizeof(out->target)] = "";
-
-    http_parser_url_init(&u);
-    if (http_parser_parse_url(text, strlen(text), 0, &u) != 0)
-        return false;
-    if (!(u.field_set & (1 << UF_SCHEMA)) || !(u.field_set & (1 << UF_HOST)) ||
-        !copy_field(schema, sizeof(schema), text, &u, UF_SCHEMA) || strcmp(schema, "https") != 0 ||
-        !copy_field(out->host, sizeof(out->host), text, &u, UF_HOST))
-        return false;
-    out->port = (u.field_set & (1 << UF_PORT)) ? u.port : 443;
-    if ((u.field_set & (1 << UF_PATH)) && !copy_field(path, sizeof(path), text, &u, UF_PATH))
-        return false;
-    if ((u.field_set & (1 << UF_QUERY)) && !copy_field(query, sizeof(query), text, &u, UF_QUERY))
-        return false;
-    return snprintf(out->target, sizeof(out->target), "%s%s%s", path, query[0] ? "?" : "", query) <
-           (int)sizeof(out->target);
-}
-
 static network_interface_t *bring_up(void)
 {
     network_interface_t *ni = network_interface_get_default_instance();
@@ -229,7 +190,7 @@ static network_interface_t *bring_up(void)
 }
 
 /* Resolves and connects (blocking, with the timeout); the open socket or NULL. */
-static tcp_socket_t *connect_to(network_interface_t *ni, const struct url *url, int timeout_ms)
+static tcp_socket_t *connect_to(network_interface_t *ni, const struct http_url *url, int timeout_ms)
 {
     socket_address_t addr;
     tcp_socket_t *s;
@@ -385,7 +346,7 @@ static bool handshake(struct tls *tls, struct tls_transport *t, const char *host
     return true;
 }
 
-static bool send_request(struct tls *tls, struct tls_transport *t, const struct url *url,
+static bool send_request(struct tls *tls, struct tls_transport *t, const struct http_url *url,
                          int timeout_ms)
 {
     char request[REQUEST_SIZE], host[sizeof(url->host) + 8];
@@ -464,7 +425,7 @@ static bool read_response(struct tls *tls, struct tls_transport *t, struct http_
     }
 }
 
-static bool fetch(network_interface_t *ni, const struct url *url, const char *ca_file,
+static bool fetch(network_interface_t *ni, const struct http_url *url, const char *ca_file,
                   int timeout_ms, FILE *out)
 {
     static struct http_response resp; /* static: a device keeps big state off the stack */
@@ -517,7 +478,7 @@ int main(int argc, char **argv)
     int timeout_ms = DEFAULT_TIMEOUT_MS;
     const char *output = NULL, *ca_file = NULL;
     network_interface_t *ni;
-    struct url url;
+    struct http_url url;
     FILE *out = NULL;
     bool ok;
     int i;
@@ -541,7 +502,7 @@ int main(int argc, char **argv)
     }
     if (i != argc - 1 || ca_file == NULL)
         usage(argv[0]);
-    if (!parse_url(argv[i], &url)) {
+    if (!http_url_parse(argv[i], "https", 443, &url)) {
         fprintf(stderr, "%s: '%s' is not an https://HOST[:PORT][/PATH] URL\n", argv[0], argv[i]);
         return 2;
     }
