@@ -39,8 +39,9 @@ nsapi_error_t network_interface_connect(network_interface_t *ni);
 /* Takes it down (status DISCONNECTED); NSAPI_ERROR_NO_CONNECTION when down already. */
 nsapi_error_t network_interface_disconnect(network_interface_t *ni);
 
-/* Address strings of the interface, valid until it next connects or is deleted; NULL
- * while down (the MAC is always there). */
+/* The interface's addresses as text; NULL while it is down. IP, netmask and gateway are
+ * copies in the calling thread's own buffers, valid until this thread calls the same
+ * getter again; the MAC (always there) points into the interface. */
 const char *network_interface_get_ip_address(network_interface_t *ni);
 const char *network_interface_get_mac_address(network_interface_t *ni);
 const char *network_interface_get_netmask(network_interface_t *ni);
