@@ -57,6 +57,8 @@ struct nsemu_socket *sock_new(enum sock_kind kind)
     s->rearm_msg.arg = s;
     s->tx_msg.fn = tx_timer_arm;
     s->tx_msg.arg = s;
+    s->rx_msg.fn = rx_timer_arm;
+    s->rx_msg.arg = s;
     s->kill_msg.fn = kill_notify_on_loop;
     s->kill_msg.arg = s;
     pthread_mutex_init(&s->shape_lock, NULL);
@@ -302,6 +304,11 @@ static void loop_teardown(void *arg)
         uv_timer_stop((uv_timer_t *)s->tx_timer);
         uv_close((uv_handle_t *)s->tx_timer, timer_closed);
         s->tx_timer = NULL;
+    }
+    if (s->rx_timer != NULL) {
+        uv_timer_stop((uv_timer_t *)s->rx_timer);
+        uv_close((uv_handle_t *)s->rx_timer, timer_closed);
+        s->rx_timer = NULL;
     }
     atomic_store(&s->loop_used, false);
     pthread_mutex_unlock(&s->lock);

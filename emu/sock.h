@@ -79,6 +79,9 @@ struct nsemu_socket {
     struct uv_timer_s *tx_timer;    /* releases tx_held after 10 ms (stack thread) */
     atomic_bool loop_used;     /* the stack thread holds state for s: close tears it down */
     struct stack_msg tx_msg;   /* arms tx_timer */
+    struct uv_timer_s *rx_timer;    /* tells sigio when a held incoming datagram is due */
+    struct stack_msg rx_msg;   /* arms rx_timer */
+    atomic_bool rx_posted;
     struct stack_msg kill_msg; /* tells sigio that the connection was killed */
     struct stack_msg free_msg; /* frees s after every message queued before it */
     atomic_int shaped_want;    /* UV_READABLE / UV_WRITABLE the shaper owes sigio */

@@ -37,6 +37,7 @@ void attach_kernel_socket(struct nsemu_socket *s, int fd, int wakefd, int family
 
 /* sock_udp.c */
 void tx_timer_arm(void *arg);
+void rx_timer_arm(void *arg);
 void udp_free_held(struct nsemu_socket *s);
 
 #endif /* NSEMU_SOCK_INTERNAL_H */

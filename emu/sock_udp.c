@@ -103,6 +103,52 @@ void tx_timer_arm(void *arg)
     pthread_mutex_unlock(&s->lock);
 }
 
+/* Stack thread: an incoming datagram a fault held (a duplicate, or one held back) may
+ * be read now: the kernel socket cannot say so, so sigio is told here. */
+static void rx_timer_fired(uv_timer_t *t)
+{
+    struct sigio *p = sock_sigio_handle(t->data);
+
+    if (p != NULL)
+        sock_sigio_notify(p);
+}
+
+void rx_timer_arm(void *arg)
+{
+    struct nsemu_socket *s = arg;
+    uint64_t due = 0, now = now_ms();
+
+    atomic_store(&s->rx_posted, false);
+    pthread_mutex_lock(&s->lock);
+    if (atomic_load(&s->state) == SOCK_OPEN && s->rx_timer == NULL) {
+        uv_timer_t *t = malloc(sizeof(*t));
+
+        if (t != NULL && uv_timer_init(stack_loop(), t) == 0) {
+            t->data = s;
+            s->rx_timer = (struct uv_timer_s *)t;
+        } else {
+            free(t);
+        }
+    }
+    if (s->rx_dup == NULL && s->rx_held != NULL && s->rx_held->release_ms > now)
+        due = s->rx_held->release_ms - now;
+    if (s->rx_timer != NULL && (s->rx_dup != NULL || s->rx_held != NULL))
+        uv_timer_start((uv_timer_t *)s->rx_timer, rx_timer_fired, due, 0);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* After a call that left a datagram held for later, while sigio is attached. */
+static void rx_held_notify(struct nsemu_socket *s)
+{
+    if (!atomic_load(&s->sigio_on))
+        return;
+    atomic_store(&s->loop_used, true);
+    if (stack_on_loop_thread())
+        rx_timer_arm(s);
+    else if (!atomic_exchange(&s->rx_posted, true))
+        stack_post(&s->rx_msg);
+}
+
 /* udp.reorder on the way out: keeps a copy to send after the next datagram passes, or
  * after 10 ms (a stack-thread timer), whichever comes first. */
 static void hold_outgoing(struct nsemu_socket *s, int fd, const struct sockaddr *to, socklen_t len,
@@ -320,9 +366,16 @@ long sock_recvfrom(struct nsemu_socket *s, struct sockaddr_storage *from, void *
 
     if (r != 0)
         return r;
-    if (udp_faults_on(s))
+    if (udp_faults_on(s)) {
+        bool held;
+
         r = recvfrom_faulty(s, fd, timeout, from, data, size);
-    else
+        pthread_mutex_lock(&s->lock);
+        held = s->rx_held != NULL || s->rx_dup != NULL;
+        pthread_mutex_unlock(&s->lock);
+        if (held)
+            rx_held_notify(s);
+    } else
         r = recv_wait(s, fd, timeout, data, size, from);
     if (r >= 0) {
         counter_add(COUNTER_BYTES_RECEIVED, (uint64_t)r);

@@ -1,8 +1,9 @@
 /*
- * test_sigio_shaped.c: sigio while tcp.latency_ms / tcp.rate_kbps shape a connection,
- * and the callback rules that must hold whatever the shaper does: data that becomes due
- * is reported, room in a full send queue is reported, a callback may close or delete
- * sockets without hanging the stack thread.
+ * test_sigio_shaped.c: sigio while faults hold data back — tcp.latency_ms /
+ * tcp.rate_kbps shaping a connection, udp.reorder holding a datagram — and the callback
+ * rules that must hold whatever they do: data that becomes due is reported, room in a
+ * full send queue is reported, a callback may close or delete sockets without hanging
+ * the stack thread.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -103,6 +104,42 @@ static void test_sigio_reports_room_after_a_full_shaped_send_queue(void **state)
     event_destroy(&calls);
 }
 
+static void test_sigio_reports_a_datagram_that_udp_reorder_held_back(void **state)
+{
+    udp_socket_t *s = udp_socket_new();
+    socket_address_t to, from;
+    uint16_t port = 0, dev_port = 0;
+    int peer = posix_udp_socket("127.0.0.1", &port);
+    char buf[16], dev[NSAPI_IP_SIZE];
+    unsigned seen;
+    nsapi_size_or_error_t n = NSAPI_ERROR_WOULD_BLOCK;
+
+    (void)state;
+    event_init(&calls);
+    assert_int_equal(socket_open(s, up_interface()), NSAPI_ERROR_OK);
+    addr_of(&to, "127.0.0.1", port);
+    assert_int_equal(udp_socket_sendto(s, &to, "x", 1), 1); /* binds: the peer learns us */
+    assert_int_equal(posix_recvfrom_within(peer, buf, sizeof(buf), 2000, dev, &dev_port), 1);
+    socket_set_blocking(s, false);
+    socket_sigio(s, count_call, NULL);
+    assert_int_equal(nsemu_set("udp.reorder", "1"), NSAPI_ERROR_OK);
+    seen = event_count(&calls);
+    posix_sendto(peer, dev, dev_port, "hello", 5);
+    /* The datagram is held back (no other passes it): only its 10 ms may free it, and
+     * the kernel socket has nothing to say by then. Read on callbacks only. */
+    for (int tries = 0; n == NSAPI_ERROR_WOULD_BLOCK && tries < 100; tries++) {
+        assert_true(event_wait_count(&calls, seen + 1, 2000));
+        seen = event_count(&calls);
+        n = udp_socket_recvfrom(s, &from, buf, sizeof(buf));
+    }
+    assert_int_equal(n, 5);
+    assert_memory_equal(buf, "hello", 5);
+    socket_sigio(s, NULL, NULL);
+    socket_delete(s);
+    close(peer);
+    event_destroy(&calls);
+}
+
 static tcp_socket_t *victim;
 
 static void close_other(void *ctx)
@@ -175,6 +212,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_sigio_reports_data_that_latency_held_back, teardown),
         cmocka_unit_test_teardown(test_sigio_reports_room_after_a_full_shaped_send_queue,
+                                  teardown),
+        cmocka_unit_test_teardown(test_sigio_reports_a_datagram_that_udp_reorder_held_back,
                                   teardown),
         cmocka_unit_test_teardown(test_callback_may_close_a_socket_while_the_shaper_runs,
                                   teardown),
