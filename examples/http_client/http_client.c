@@ -27,6 +27,7 @@
 #include <netsocket/netsocket.h>
 
 #include "http_response.h"
+#include "http_net.h"
 #include "http_url.h"
 
 #define DEFAULT_TIMEOUT_MS 10000
@@ -40,23 +41,6 @@ struct io_stats {
     long largest_send, largest_recv;
 };
 
-static const char *error_name(nsapi_error_t e)
-{
-    switch (e) {
-    case NSAPI_ERROR_OK: return "OK";
-    case NSAPI_ERROR_WOULD_BLOCK: return "WOULD_BLOCK (timed out)";
-    case NSAPI_ERROR_PARAMETER: return "PARAMETER";
-    case NSAPI_ERROR_NO_CONNECTION: return "NO_CONNECTION (refused, or network down)";
-    case NSAPI_ERROR_NO_SOCKET: return "NO_SOCKET";
-    case NSAPI_ERROR_NO_MEMORY: return "NO_MEMORY";
-    case NSAPI_ERROR_DNS_FAILURE: return "DNS_FAILURE (no such name, or no answer)";
-    case NSAPI_ERROR_DHCP_FAILURE: return "DHCP_FAILURE";
-    case NSAPI_ERROR_CONNECTION_LOST: return "CONNECTION_LOST (reset by the peer)";
-    case NSAPI_ERROR_CONNECTION_TIMEOUT: return "CONNECTION_TIMEOUT";
-    default: return "error";
-    }
-}
-
 static void usage(const char *argv0)
 {
     fprintf(stderr,
@@ -65,53 +49,6 @@ static void usage(const char *argv0)
             "  --output FILE   write the response body to FILE (- for stdout)\n",
             argv0, DEFAULT_TIMEOUT_MS);
     exit(2);
-}
-
-static network_interface_t *bring_up(void)
-{
-    network_interface_t *ni = network_interface_get_default_instance();
-    nsapi_error_t r = ni == NULL ? NSAPI_ERROR_NO_MEMORY : network_interface_connect(ni);
-
-    if (r != NSAPI_ERROR_OK) {
-        printf("http_client: the network does not come up: %d %s\n", r, error_name(r));
-        return NULL;
-    }
-    printf("http_client: interface up: IP %s, MAC %s\n", network_interface_get_ip_address(ni),
-           network_interface_get_mac_address(ni));
-    return ni;
-}
-
-/* Resolves the host and connects; the open, connected socket or NULL. */
-static tcp_socket_t *connect_to(network_interface_t *ni, const struct http_url *url, int timeout_ms)
-{
-    socket_address_t addr;
-    tcp_socket_t *s;
-    nsapi_error_t r;
-
-    socket_address_init(&addr);
-    r = network_interface_gethostbyname(ni, url->host, &addr, NSAPI_UNSPEC);
-    if (r != NSAPI_ERROR_OK) {
-        printf("http_client: cannot resolve %s: %d %s\n", url->host, r, error_name(r));
-        return NULL;
-    }
-    socket_address_set_port(&addr, url->port);
-    printf("http_client: %s is %s\n", url->host, socket_address_get_ip_address(&addr));
-
-    s = tcp_socket_new();
-    r = s == NULL ? NSAPI_ERROR_NO_MEMORY : socket_open(s, ni);
-    if (r == NSAPI_ERROR_OK) {
-        socket_set_timeout(s, timeout_ms);
-        r = tcp_socket_connect(s, &addr);
-    }
-    if (r != NSAPI_ERROR_OK) {
-        printf("http_client: cannot connect to %s port %u: %d %s\n",
-               socket_address_get_ip_address(&addr), url->port, r, error_name(r));
-        socket_delete(s);
-        return NULL;
-    }
-    printf("http_client: connected to %s port %u\n", socket_address_get_ip_address(&addr),
-           url->port);
-    return s;
 }
 
 /* Sends all of data, however little each send takes (tcp.send_chunk). */
@@ -163,7 +100,7 @@ static int read_response(tcp_socket_t *s, struct http_response *resp, struct io_
 
         if (n < 0) {
             printf("http_client: recv failed after %ld bytes: %d %s\n", st->received, n,
-                   error_name(n));
+                   http_error_name(n));
             return -1;
         }
         if (n == 0) { /* the server closed */
@@ -199,12 +136,12 @@ static bool fetch(network_interface_t *ni, const struct http_url *url, int timeo
         printf("http_client: the request does not fit in %zu bytes\n", sizeof(request));
         return false;
     }
-    s = connect_to(ni, url, timeout_ms);
+    s = http_connect(ni, url, timeout_ms, "http_client");
     if (s == NULL)
         return false;
     r = send_all(s, request, (size_t)len, &st);
     if (r != NSAPI_ERROR_OK) {
-        printf("http_client: send failed: %d %s\n", r, error_name(r));
+        printf("http_client: send failed: %d %s\n", r, http_error_name(r));
         socket_delete(s);
         return false;
     }
@@ -260,7 +197,7 @@ int main(int argc, char **argv)
         }
     }
 
-    ni = bring_up();
+    ni = http_bring_up("http_client");
     ok = ni != NULL && fetch(ni, &url, timeout_ms, out);
     if (ni != NULL)
         network_interface_disconnect(ni);

@@ -43,6 +43,7 @@
 #include <netsocket/netsocket.h>
 
 #include "http_response.h"
+#include "http_net.h"
 #include "http_url.h"
 
 #define DEFAULT_TIMEOUT_MS 10000
@@ -59,23 +60,6 @@ struct tls_transport {
     unsigned long sends, recvs;
     long sent, received, largest_send, largest_recv;
 };
-
-static const char *error_name(nsapi_error_t e)
-{
-    switch (e) {
-    case NSAPI_ERROR_OK: return "OK";
-    case NSAPI_ERROR_WOULD_BLOCK: return "WOULD_BLOCK (timed out)";
-    case NSAPI_ERROR_PARAMETER: return "PARAMETER";
-    case NSAPI_ERROR_NO_CONNECTION: return "NO_CONNECTION (refused, or network down)";
-    case NSAPI_ERROR_NO_SOCKET: return "NO_SOCKET";
-    case NSAPI_ERROR_NO_MEMORY: return "NO_MEMORY";
-    case NSAPI_ERROR_DNS_FAILURE: return "DNS_FAILURE (no such name, or no answer)";
-    case NSAPI_ERROR_DHCP_FAILURE: return "DHCP_FAILURE";
-    case NSAPI_ERROR_CONNECTION_LOST: return "CONNECTION_LOST (reset by the peer)";
-    case NSAPI_ERROR_CONNECTION_TIMEOUT: return "CONNECTION_TIMEOUT";
-    default: return "error";
-    }
-}
 
 /* ---- the transport: mbedTLS's bio callbacks on the socket API ------------------- */
 
@@ -175,52 +159,6 @@ static void usage(const char *argv0)
     exit(2);
 }
 
-static network_interface_t *bring_up(void)
-{
-    network_interface_t *ni = network_interface_get_default_instance();
-    nsapi_error_t r = ni == NULL ? NSAPI_ERROR_NO_MEMORY : network_interface_connect(ni);
-
-    if (r != NSAPI_ERROR_OK) {
-        printf("https_client: the network does not come up: %d %s\n", r, error_name(r));
-        return NULL;
-    }
-    printf("https_client: interface up: IP %s, MAC %s\n", network_interface_get_ip_address(ni),
-           network_interface_get_mac_address(ni));
-    return ni;
-}
-
-/* Resolves and connects (blocking, with the timeout); the open socket or NULL. */
-static tcp_socket_t *connect_to(network_interface_t *ni, const struct http_url *url, int timeout_ms)
-{
-    socket_address_t addr;
-    tcp_socket_t *s;
-    nsapi_error_t r;
-
-    socket_address_init(&addr);
-    r = network_interface_gethostbyname(ni, url->host, &addr, NSAPI_UNSPEC);
-    if (r != NSAPI_ERROR_OK) {
-        printf("https_client: cannot resolve %s: %d %s\n", url->host, r, error_name(r));
-        return NULL;
-    }
-    socket_address_set_port(&addr, url->port);
-    printf("https_client: %s is %s\n", url->host, socket_address_get_ip_address(&addr));
-    s = tcp_socket_new();
-    r = s == NULL ? NSAPI_ERROR_NO_MEMORY : socket_open(s, ni);
-    if (r == NSAPI_ERROR_OK) {
-        socket_set_timeout(s, timeout_ms);
-        r = tcp_socket_connect(s, &addr);
-    }
-    if (r != NSAPI_ERROR_OK) {
-        printf("https_client: cannot connect to %s port %u: %d %s\n",
-               socket_address_get_ip_address(&addr), url->port, r, error_name(r));
-        socket_delete(s);
-        return NULL;
-    }
-    printf("https_client: connected to %s port %u\n", socket_address_get_ip_address(&addr),
-           url->port);
-    return s;
-}
-
 /* Everything mbedTLS needs, in the order it is set up. */
 struct tls {
     mbedtls_entropy_context entropy;
@@ -256,7 +194,7 @@ static void print_tls_error(const char *what, int ret, const struct tls_transpor
     printf("https_client: %s: -0x%04x %s\n", what, (unsigned)-ret, text);
     if (t != NULL && t->socket_error != NSAPI_ERROR_OK)
         printf("https_client: (the socket said %d %s)\n", t->socket_error,
-               error_name(t->socket_error));
+               http_error_name(t->socket_error));
 }
 
 /* Configures a TLS client that requires a certificate chaining to ca_file and naming
@@ -442,7 +380,7 @@ static bool fetch(network_interface_t *ni, const struct http_url *url, const cha
     tls_init(&tls);
     if (tls_setup(&tls, ca_file, url->host, &t) != 0)
         goto fail_setup;
-    t.sock = connect_to(ni, url, timeout_ms);
+    t.sock = http_connect(ni, url, timeout_ms, "https_client");
     if (t.sock == NULL)
         goto fail_setup;
     /* Under TLS the socket never blocks: mbedTLS gets WANT_READ/WANT_WRITE instead, and
@@ -515,7 +453,7 @@ int main(int argc, char **argv)
     }
     printf("https_client: %s\n", MBEDTLS_VERSION_STRING_FULL);
 
-    ni = bring_up();
+    ni = http_bring_up("https_client");
     ok = ni != NULL && fetch(ni, &url, ca_file, timeout_ms, out);
     if (ni != NULL)
         network_interface_disconnect(ni);
