@@ -520,34 +520,40 @@ void sock_link_changed(bool up)
 
 /* ---- the kernel socket -------------------------------------------------------- */
 
+/* Where each NSAPI option lives in the kernel; setting and reading share it. */
+static const struct {
+    int level, name;
+} kernel_option[SOCK_OPT_COUNT] = {
+    [NSAPI_REUSEADDR] = {SOL_SOCKET, SO_REUSEADDR}, [NSAPI_KEEPALIVE] = {SOL_SOCKET, SO_KEEPALIVE},
+    [NSAPI_KEEPIDLE] = {IPPROTO_TCP, TCP_KEEPIDLE}, [NSAPI_KEEPINTVL] = {IPPROTO_TCP, TCP_KEEPINTVL},
+    [NSAPI_LINGER] = {SOL_SOCKET, SO_LINGER},       [NSAPI_SNDBUF] = {SOL_SOCKET, SO_SNDBUF},
+    [NSAPI_RCVBUF] = {SOL_SOCKET, SO_RCVBUF},
+};
+_Static_assert(NSAPI_RCVBUF + 1 == SOCK_OPT_COUNT, "one kernel option per NSAPI option");
+
 static int apply_option(int fd, int opt, int value)
 {
     struct linger lg;
-    int level = SOL_SOCKET, name, v = value;
+    int v = value;
     const void *ptr = &v;
     socklen_t len = sizeof(v);
 
+    if (opt < 0 || opt >= SOCK_OPT_COUNT)
+        return -ENOPROTOOPT;
     switch (opt) {
     case NSAPI_REUSEADDR:
-        name = SO_REUSEADDR;
-        v = value != 0;
-        break;
     case NSAPI_KEEPALIVE:
-        name = SO_KEEPALIVE;
         v = value != 0;
         break;
     case NSAPI_KEEPIDLE:
     case NSAPI_KEEPINTVL:
         if (value <= 0)
             return -EINVAL;
-        level = IPPROTO_TCP;
-        name = opt == NSAPI_KEEPIDLE ? TCP_KEEPIDLE : TCP_KEEPINTVL;
         v = value / 1000 + (value % 1000 != 0); /* ms to whole seconds, rounded up */
         break;
     case NSAPI_LINGER:
         lg.l_onoff = value >= 0;
         lg.l_linger = value >= 0 ? value : 0;
-        name = SO_LINGER;
         ptr = &lg;
         len = sizeof(lg);
         break;
@@ -555,11 +561,11 @@ static int apply_option(int fd, int opt, int value)
     case NSAPI_RCVBUF:
         if (value <= 0)
             return -EINVAL;
-        name = opt == NSAPI_SNDBUF ? SO_SNDBUF : SO_RCVBUF;
         break;
-    default: return -ENOPROTOOPT;
     }
-    return setsockopt(fd, level, name, ptr, len) == 0 ? 0 : -errno;
+    if (setsockopt(fd, kernel_option[opt].level, kernel_option[opt].name, ptr, len) != 0)
+        return -errno;
+    return 0;
 }
 
 /* A new kernel socket of s's kind with s's options (and its address, when s was bound
@@ -889,43 +895,24 @@ int sock_setopt(struct nsemu_socket *s, int opt, int value)
 
 int sock_getopt(struct nsemu_socket *s, int opt, int *value)
 {
-    int fd, timeout, r = sock_enter(s, &fd, &timeout);
-    int level = SOL_SOCKET, name, v = 0;
+    int fd, timeout, r, v = 0;
     struct linger lg;
-    void *ptr = &v;
-    socklen_t len = sizeof(v);
+    void *ptr = opt == NSAPI_LINGER ? (void *)&lg : (void *)&v;
+    socklen_t len = opt == NSAPI_LINGER ? sizeof(lg) : sizeof(v);
 
+    if (opt < 0 || opt >= SOCK_OPT_COUNT)
+        return -ENOPROTOOPT;
+    r = sock_enter(s, &fd, &timeout);
     if (r != 0)
         return r;
-    switch (opt) {
-    case NSAPI_REUSEADDR: name = SO_REUSEADDR; break;
-    case NSAPI_KEEPALIVE: name = SO_KEEPALIVE; break;
-    case NSAPI_KEEPIDLE:
-        level = IPPROTO_TCP;
-        name = TCP_KEEPIDLE;
-        break;
-    case NSAPI_KEEPINTVL:
-        level = IPPROTO_TCP;
-        name = TCP_KEEPINTVL;
-        break;
-    case NSAPI_LINGER:
-        name = SO_LINGER;
-        ptr = &lg;
-        len = sizeof(lg);
-        break;
-    case NSAPI_SNDBUF: name = SO_SNDBUF; break;
-    case NSAPI_RCVBUF: name = SO_RCVBUF; break;
-    default: sock_leave(s); return -ENOPROTOOPT;
-    }
-    if (getsockopt(fd, level, name, ptr, &len) != 0) {
+    if (getsockopt(fd, kernel_option[opt].level, kernel_option[opt].name, ptr, &len) != 0)
         r = -errno;
-    } else if (opt == NSAPI_KEEPIDLE || opt == NSAPI_KEEPINTVL) {
+    else if (opt == NSAPI_KEEPIDLE || opt == NSAPI_KEEPINTVL)
         *value = v * 1000;
-    } else if (opt == NSAPI_LINGER) {
+    else if (opt == NSAPI_LINGER)
         *value = lg.l_onoff ? lg.l_linger : -1;
-    } else {
+    else
         *value = v;
-    }
     sock_leave(s);
     return r;
 }
