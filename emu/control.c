@@ -11,7 +11,9 @@
 #include "config.h"
 #include "device.h"
 #include "eventlog.h"
+#include "faults.h"
 #include "knobs.h"
+#include "shaper.h"
 #include "stack.h"
 #include "timeline.h"
 
@@ -48,6 +50,8 @@ NSEMU_EXPORT nsapi_error_t nsemu_clear(const char *knob)
         return NSAPI_ERROR_PARAMETER;
     knob_restore(id);
     eventlog("control clear %s", knob_defs[id].name);
+    faults_knob_changed(id);
+    shaper_knob_changed();
     return NSAPI_ERROR_OK;
 }
 
@@ -58,6 +62,10 @@ NSEMU_EXPORT nsapi_error_t nsemu_reset(void)
         if (knob_defs[id].flags & KNOB_RUNTIME)
             knob_restore(id);
     eventlog("control reset");
+    for (int id = 0; id < KNOB_COUNT; id++)
+        if (knob_defs[id].flags & KNOB_RUNTIME)
+            faults_knob_changed(id);
+    shaper_knob_changed();
     return NSAPI_ERROR_OK;
 }
 

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "config.h"
 #include "eventlog.h"
 #include "knobs.h"
 #include "netif.h"
@@ -47,7 +48,9 @@ int counter_find(const char *name)
 
 void device_init(void)
 {
-    the_link = &host_link;
+    the_link = config_get()->link == CONFIG_LINK_TAP ? &tap_link : &host_link;
+    if (the_link->start != NULL)
+        the_link->start();
 }
 
 bool device_pool_take(void)
@@ -89,6 +92,8 @@ void device_set_link(bool up)
     if (atomic_exchange(&link_down, !up) == !up)
         return; /* no change */
     eventlog("link %s", up ? "up" : "down");
+    if (the_link->carrier != NULL)
+        the_link->carrier(up);
     sock_link_changed(up);
     netif_link_changed(up);
 }

@@ -96,6 +96,10 @@ size_t faults_tcp_allow(struct nsemu_socket *s, bool sending, size_t size)
 
 void faults_knob_changed(int knob)
 {
+    const struct link_ops *link = device_link();
+
     if ((knob_defs[knob].flags & KNOB_RANDOM) && knob_int(knob) != 0)
         eventlog_random_fault_active();
+    if (link != NULL && link->knob_changed != NULL)
+        link->knob_changed(knob); /* the tap link's wire switches modes */
 }

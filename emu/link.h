@@ -18,6 +18,13 @@ struct network_interface;
 
 struct link_ops {
     const char *name;
+    /* Once, when the library starts (before the stack thread): namespaces, devices. May
+     * exit 2 with a configuration error. NULL: nothing to do. */
+    void (*start)(void);
+    /* The cable was pulled (up = false) or plugged back (device_set_link). May be NULL. */
+    void (*carrier)(bool up);
+    /* A runtime knob changed (timeline, control API). May be NULL. */
+    void (*knob_changed)(int knob);
     /* A new kernel socket for the device, nonblocking and close-on-exec; fd or -errno. */
     int (*socket)(int family, int type);
     /* Brings ni up (addresses, DHCP); runs on the caller's thread; NSAPI error. */
@@ -35,5 +42,7 @@ struct link_ops {
 };
 
 extern const struct link_ops host_link;
+/* The tap link lives in tap/ (DESIGN §1): emu/ knows it only by this struct. */
+extern const struct link_ops tap_link;
 
 #endif /* NSEMU_LINK_H */
