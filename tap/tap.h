@@ -68,6 +68,9 @@ struct wire_port {
  * swallows what the device sends). Capture goes to pcap_path when it is not empty.
  * Frame knobs are read as they change. 0 or -errno. */
 int wire_start(const struct wire_port *dev, const struct wire_port *far, const char *pcap_path);
+/* A runtime knob changed (frame.*): the wire switches between offloaded and per-frame
+ * mode as frame faults come and go. */
+void wire_knob_changed(int knob);
 /* Carrier off (up = false: TUNSETCARRIER on the TAPs, nothing passes) or back on. */
 void wire_set_carrier(bool up);
 /* Stops the wire and closes the capture (at exit). */
@@ -81,6 +84,8 @@ struct dhcp_lease {
     int ndns;
     uint32_t lease_s, t1_s, t2_s;
 };
+
+/* The device's client and the gateway's server have their own header, tap/dhcp.h. */
 
 /* How DHCP behaves, as knob_int reads ethernet.dhcp: 0 ok, -1 fail (no offers),
  * -2 nak (every REQUEST refused), else a delay in ms before each answer. The tap link
