@@ -84,13 +84,26 @@ static uint16_t query_id(void)
     return id;
 }
 
+/* On the tap link with the built-in gateway (tap/gateway.c), [dns] static.*, dns.mode
+ * and dns.delay_ms act at the gateway's DNS server, so every query and answer is a real
+ * packet on the wire: the client must not apply them a second time. */
+static bool gateway_answers(void)
+{
+    char far[16];
+
+    if (device_link() != &tap_link)
+        return false;
+    knob_text(KNOB_TAP_FAR, far, sizeof(far));
+    return strcmp(far, "gateway") == 0;
+}
+
 /* dns.delay_ms: holds an answer back; false when that makes it miss the deadline. */
 static bool answer_delayed(const struct deadline *dl)
 {
     long delay = knob_int(KNOB_DNS_DELAY_MS);
     int left = deadline_left(dl);
 
-    if (delay == 0)
+    if (delay == 0 || gateway_answers())
         return true;
     eventlog("dns.delay_ms delay ms=%ld", delay);
     if (left >= 0 && delay >= left) {
@@ -144,7 +157,7 @@ static enum dns_result await_answer(struct nsemu_socket *s, const struct sockadd
  * a packet. DNS_PKT_OK means: really ask. */
 static enum dns_result emulated_failure(const struct sockaddr_storage *to, const char *where)
 {
-    long mode = knob_int(KNOB_DNS_MODE);
+    long mode = gateway_answers() ? 0 : knob_int(KNOB_DNS_MODE);
 
     (void)to;
     if (mode == 1) {
@@ -280,7 +293,7 @@ nsapi_error_t dns_lookup(struct network_interface *ni, const char *host, nsapi_v
         return NSAPI_ERROR_PARAMETER;
     if (!netif_is_up(ni))
         return NSAPI_ERROR_NO_CONNECTION;
-    if (resolve_static(host, v, out))
+    if (!gateway_answers() && resolve_static(host, v, out))
         return NSAPI_ERROR_OK;
     if (stack_on_loop_thread())
         return NSAPI_ERROR_WOULD_BLOCK;
