@@ -16,11 +16,13 @@
 #include <errno.h>
 #include <ini.h>
 #include <pthread.h>
+#include <linux/capability.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -724,7 +726,7 @@ static void on_gateway(struct parser *p, int line, const char *key, const char *
     char why[200];
 
     if (strcmp(key, "lease_s") == 0) {
-        if (!parse_int(value, 60, 86400, &cfg->lease_s, why, sizeof(why)))
+        if (!parse_int(value, 4, 86400, &cfg->lease_s, why, sizeof(why)))
             fail(p, line, "lease_s: %s", why);
     } else if (strcmp(key, "forward") != 0) {
         fail(p, line, "%s: unknown key in [gateway]", key);
@@ -1107,6 +1109,27 @@ static void read_environment(struct config *cfg, struct env_uses *uses)
     read_faults(uses);
 }
 
+/* What this process lacks for the tap link (DESIGN §3), or NULL: namespaces need
+ * CAP_SYS_ADMIN as well as CAP_NET_ADMIN, and TAPs need /dev/net/tun. */
+static const char *tap_link_missing(void)
+{
+    struct __user_cap_header_struct head = {.version = _LINUX_CAPABILITY_VERSION_3};
+    struct __user_cap_data_struct data[2] = {0};
+    bool net_admin, sys_admin;
+
+    if (syscall(SYS_capget, &head, data) < 0)
+        return "CAP_NET_ADMIN and CAP_SYS_ADMIN (run as root)";
+    net_admin = data[CAP_NET_ADMIN / 32].effective & (1u << (CAP_NET_ADMIN % 32));
+    sys_admin = data[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32));
+    if (!net_admin || !sys_admin)
+        return !net_admin && !sys_admin ? "CAP_NET_ADMIN and CAP_SYS_ADMIN (run as root)"
+               : !net_admin             ? "CAP_NET_ADMIN (run as root)"
+                                        : "CAP_SYS_ADMIN (run as root)";
+    if (access("/dev/net/tun", R_OK | W_OK) < 0)
+        return "/dev/net/tun (modprobe tun)";
+    return NULL;
+}
+
 /* The link chosen last must exist, and nothing may be set for the other one. */
 static void check_link(const struct config *cfg, const struct env_uses *uses)
 {
@@ -1116,11 +1139,14 @@ static void check_link(const struct config *cfg, const struct env_uses *uses)
     const char *other =
         link_name(cfg->link == CONFIG_LINK_TAP ? CONFIG_LINK_HOST : CONFIG_LINK_TAP);
 
-    if (cfg->link == CONFIG_LINK_TAP && uses->link)
-        config_error("NSEMU_LINK: the tap link is not available yet; use NSEMU_LINK=host");
-    if (cfg->link == CONFIG_LINK_TAP)
-        config_error("%s:%d: link: the tap link is not available yet; use link = host",
-                     cfg->scenario, cfg->link_line);
+    const char *missing = cfg->link == CONFIG_LINK_TAP ? tap_link_missing() : NULL;
+
+    if (missing != NULL && uses->link)
+        config_error("NSEMU_LINK: the tap link needs %s; see nsemu doctor, or use "
+                     "NSEMU_LINK=host", missing);
+    if (missing != NULL)
+        config_error("%s:%d: link: the tap link needs %s; see nsemu doctor, or use link = host",
+                     cfg->scenario, cfg->link_line, missing);
     if (file->line != 0)
         config_error("%s:%d: %s: applies to the %s link only, and the link is %s", cfg->scenario,
                      file->line, file->key, other, link_name(cfg->link));

@@ -154,6 +154,15 @@ static bool knob_parse(int id, const char *text, long *num, char *why, size_t wh
         return false;
     case KNOB_PATH:
         return true;
+    case KNOB_FAR:
+        /* Linux names an interface with 1 to 15 characters (IFNAMSIZ - 1). */
+        if (strcmp(text, "gateway") == 0 || strcmp(text, "peer") == 0 ||
+            strcmp(text, "host") == 0 ||
+            (strncmp(text, "iface:", 6) == 0 && strlen(text) > 6 && strlen(text) <= 6 + 15 &&
+             strpbrk(text + 6, " /:") == NULL))
+            return true;
+        snprintf(why, why_len, "'%s' is not gateway, peer, host or iface:NAME", text);
+        return false;
     case KNOB_TEXT:
         if ((long)strlen(text) <= k->max)
             return true;

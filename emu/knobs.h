@@ -22,6 +22,7 @@ enum knob_type {
     KNOB_ADDRS,  /* a space-separated list of IP or IP:PORT / [IPv6]:PORT */
     KNOB_PATH,   /* a file path; may be empty */
     KNOB_TEXT,   /* any text of at most max bytes; may be empty */
+    KNOB_FAR,    /* gateway | peer | host | iface:NAME (a network interface's name) */
 };
 
 /* Flags of a row. */
@@ -54,7 +55,7 @@ enum knob_type {
       "added to ports 1-1023 the device binds (80 becomes 8080); 0 turns it off")          \
     X(TAP_PCAP, "tap.pcap", KNOB_PATH, "", 0, 0, NULL, KNOB_TAP,                           \
       "capture file of the wire (classic pcap); empty: none")                              \
-    X(TAP_FAR, "tap.far", KNOB_TEXT, "gateway", 0, 64, NULL, KNOB_TAP,                     \
+    X(TAP_FAR, "tap.far", KNOB_FAR, "gateway", 0, 0, NULL, KNOB_TAP,                            \
       "the far side of the wire: gateway | peer | host | iface:NAME")                      \
     X(ETHERNET_DHCP, "ethernet.dhcp", KNOB_DHCP, "ok", 0, 3600000, NULL, KNOB_RUNTIME,     \
       "ok | fail (no offers) | nak (every REQUEST refused) | delay_ms:N (then success)")   \

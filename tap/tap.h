@@ -30,6 +30,21 @@
  * (nsemu-PID-gw / nsemu-PID-peer), absent for far = host and iface:NAME. */
 enum tap_ns { TAP_NS_HOST, TAP_NS_DEVICE, TAP_NS_FAR, TAP_NS_COUNT };
 
+/* Remembers the namespace the program runs in (HOST). 0 or -errno. */
+int tap_ns_init(void);
+/* Makes namespace which, named nsemu-PID-suffix. 0 or -errno. */
+int tap_ns_create(enum tap_ns which, const char *suffix);
+/* Unmounts and removes the name of which (system calls only: signal-safe). */
+void tap_ns_remove(enum tap_ns which);
+/* Removes nsemu-PID-* namespaces whose process is gone (a killed run's leftovers). */
+void tap_ns_remove_stale(void);
+/* Opens a TAP named name inside which (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, nonblocking).
+ * fd or -errno. The TAP lives as long as the fd. */
+int tap_ns_open_tap(enum tap_ns which, const char *name);
+/* Sets name's MAC (when mac is not NULL) and MTU (when > 0) and brings it up, and lo
+ * with it outside the host namespace. 0 or -errno. */
+int tap_ns_link_up(enum tap_ns which, const char *name, const uint8_t mac[6], int mtu);
+
 /* The namespace's name ("nsemu-1234-dev"); "" for HOST or one not made. */
 const char *tap_ns_name(enum tap_ns ns);
 
@@ -51,6 +66,8 @@ int tap_rtnl_addr4(enum tap_ns ns, const char *ifname, bool add, struct in_addr 
 int tap_rtnl_flush4(enum tap_ns ns, const char *ifname);
 /* Adds or removes the default route via gw on ifname in ns. 0 or -errno. */
 int tap_rtnl_default4(enum tap_ns ns, const char *ifname, bool add, struct in_addr gw);
+/* Makes every IPv4 address local in ns (ip route add local 0.0.0.0/0 dev lo). */
+int tap_rtnl_local_all(enum tap_ns ns);
 
 /* ---- the wire (wire.c) -------------------------------------------------------------- */
 

@@ -1,8 +1,477 @@
 /*
- * tap_link.c: the tap link (DESIGN §3). Placeholder while the link is being built.
+ * tap_link.c: the tap link (DESIGN §3). At start it makes the device's namespace with a
+ * TAP eth0, the far side chosen by [tap] far (the built-in gateway's namespace, the
+ * peer namespace, a TAP in the host namespace, or a NIC), and the wire between them.
+ * Then the device's sockets are made inside its namespace and its interfaces come up
+ * through DHCP on the wire or set_network's static address. Everything it made carries
+ * the process id and is removed at exit, on the usual terminating signals, and — when a
+ * run was killed — by the next run.
  */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <pcap/pcap.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "config.h"
+#include "dhcp.h"
+#include "eventlog.h"
+#include "knobs.h"
 #include "link.h"
+#include "netif.h"
+#include "tap.h"
+
+/* TEMPORARY, while the parts of the link land one by one: */
+#pragma weak wire_start
+#pragma weak wire_stop
+#pragma weak wire_set_carrier
+#pragma weak wire_knob_changed
+#pragma weak dhcp_client_start
+#pragma weak dhcp_client_stop
+#pragma weak gateway_start
+#pragma weak gateway_stop
+
+enum far_kind { FAR_GATEWAY, FAR_PEER, FAR_HOST, FAR_IFACE };
+
+/* The far end's MAC: locally administered, like the device's default. */
+static const uint8_t far_mac[6] = {0x02, 0x00, 0x0a, 0x00, 0x02, 0x02};
+
+static struct {
+    pid_t owner; /* the process that made it all: a forked child must not remove it */
+    enum far_kind far;
+    int dev_fd, far_fd;
+    pcap_t *far_pcap;
+    atomic_long dhcp_mode;
+    /* The interface holding eth0's address now, its DHCP client and lease. */
+    pthread_mutex_t lock;
+    struct network_interface *holder;
+    struct dhcp_client *client;
+    struct dhcp_lease lease;
+    bool leased;
+} tap = {.dev_fd = -1, .far_fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER};
+
+void tap_set_dhcp_mode(long mode)
+{
+    atomic_store(&tap.dhcp_mode, mode);
+}
+
+long tap_dhcp_mode(void)
+{
+    return atomic_load(&tap.dhcp_mode);
+}
+
+static struct in_addr ipv4(const char *text)
+{
+    struct in_addr a = {0};
+
+    inet_pton(AF_INET, text, &a);
+    return a;
+}
+
+/* ---- start and clean-up --------------------------------------------------------- */
+
+static void remove_namespaces(void)
+{
+    if (getpid() != tap.owner)
+        return;
+    tap_ns_remove(TAP_NS_DEVICE);
+    tap_ns_remove(TAP_NS_FAR);
+}
+
+static void tap_stop(void)
+{
+    if (getpid() != tap.owner)
+        return;
+    if (gateway_stop)
+        gateway_stop();
+    if (wire_stop)
+        wire_stop();
+    remove_namespaces();
+}
+
+static const int cleanup_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGALRM,
+                                      SIGUSR1, SIGUSR2};
+
+/* A signal that would end the program: remove the names, then end it as it would have
+ * ended (the TAPs go with the process). Only system calls here. */
+static void on_fatal_signal(int sig)
+{
+    remove_namespaces();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* Only where the program left the default action: a handler of its own (or one it
+ * installs later) wins, and then exit() still runs tap_stop. */
+static void catch_signals(void)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(cleanup_signals); i++) {
+        struct sigaction old, sa = {.sa_handler = on_fatal_signal};
+
+        if (sigaction(cleanup_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL &&
+            !(old.sa_flags & SA_SIGINFO))
+            sigaction(cleanup_signals[i], &sa, NULL);
+    }
+}
+
+static void fail(const char *what, int err) __attribute__((noreturn));
+static void fail(const char *what, int err)
+{
+    config_error("nsemu: tap link: %s: %s (see nsemu doctor)", what, strerror(-err));
+}
+
+static void parse_mac(uint8_t mac[6])
+{
+    char text[32];
+    unsigned m[6];
+
+    knob_text(KNOB_DEVICE_MAC, text, sizeof(text));
+    if (sscanf(text, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6)
+        memset(m, 0, sizeof(m));
+    for (int i = 0; i < 6; i++)
+        mac[i] = (uint8_t)m[i];
+}
+
+/* A namespace with a TAP eth0 at the far end: 10.0.2.2/24 (and for the gateway the
+ * DNS server's 10.0.2.3/24, and every address local). */
+static void make_far_namespace(const char *suffix, bool gateway)
+{
+    int r = tap_ns_create(TAP_NS_FAR, suffix);
+
+    if (r < 0)
+        fail("cannot create the far namespace", r);
+    tap.far_fd = tap_ns_open_tap(TAP_NS_FAR, "eth0");
+    if (tap.far_fd < 0)
+        fail("cannot open the far TAP", tap.far_fd);
+    r = tap_ns_link_up(TAP_NS_FAR, "eth0", far_mac, TAP_MTU);
+    if (r == 0)
+        r = tap_rtnl_addr4(TAP_NS_FAR, "eth0", true, ipv4(TAP_GATEWAY_IP), TAP_LAN_PREFIX);
+    if (r == 0 && gateway)
+        r = tap_rtnl_addr4(TAP_NS_FAR, "eth0", true, ipv4(TAP_DNS_IP), TAP_LAN_PREFIX);
+    if (r == 0 && gateway)
+        r = tap_rtnl_local_all(TAP_NS_FAR);
+    if (r < 0)
+        fail("cannot set up the far namespace", r);
+}
+
+static void make_far_side(const char *far)
+{
+    char name[32], errbuf[PCAP_ERRBUF_SIZE]; /* "nsemu-PID" fits IFNAMSIZ: pids have 7 digits */
+    int r;
+
+    if (strcmp(far, "gateway") == 0) {
+        tap.far = FAR_GATEWAY;
+        make_far_namespace("gw", true);
+    } else if (strcmp(far, "peer") == 0) {
+        tap.far = FAR_PEER;
+        make_far_namespace("peer", false);
+    } else if (strcmp(far, "host") == 0) {
+        tap.far = FAR_HOST;
+        snprintf(name, sizeof(name), "nsemu-%ld", (long)getpid());
+        tap.far_fd = tap_ns_open_tap(TAP_NS_HOST, name);
+        if (tap.far_fd < 0)
+            fail("cannot open the host TAP", tap.far_fd);
+        r = tap_ns_link_up(TAP_NS_HOST, name, far_mac, TAP_MTU);
+        if (r == 0)
+            r = tap_rtnl_addr4(TAP_NS_HOST, name, true, ipv4(TAP_GATEWAY_IP), TAP_LAN_PREFIX);
+        if (r < 0)
+            fail("cannot set up the host TAP", r);
+    } else { /* iface:NAME, checked by the configuration */
+        tap.far = FAR_IFACE;
+        tap.far_pcap = pcap_open_live(far + 6, 262144, 1, 1, errbuf);
+        if (tap.far_pcap == NULL)
+            config_error("nsemu: tap link: far = %s: %s", far, errbuf);
+        if (pcap_setnonblock(tap.far_pcap, 1, errbuf) < 0)
+            config_error("nsemu: tap link: far = %s: %s", far, errbuf);
+        /* Only what arrives: without this, the wire would read back its own injections. */
+        pcap_setdirection(tap.far_pcap, PCAP_D_IN);
+        tap.far_fd = pcap_get_selectable_fd(tap.far_pcap);
+    }
+}
+
+static void tap_start(void)
+{
+    struct wire_port dev = {.name = "device", .tap = true};
+    struct wire_port far = {.name = "far", .tap = true};
+    char far_text[80], pcap_path[CONFIG_PATH_MAX];
+    uint8_t mac[6];
+    int r;
+
+    tap.owner = getpid();
+    r = tap_ns_init();
+    if (r < 0)
+        fail("cannot open the host namespace", r);
+    tap_ns_remove_stale();
+    atexit(tap_stop);
+    catch_signals();
+    r = tap_ns_create(TAP_NS_DEVICE, "dev");
+    if (r < 0)
+        fail("cannot create the device namespace", r);
+    tap.dev_fd = tap_ns_open_tap(TAP_NS_DEVICE, "eth0");
+    if (tap.dev_fd < 0)
+        fail("cannot open the device's TAP", tap.dev_fd);
+    parse_mac(mac);
+    r = tap_ns_link_up(TAP_NS_DEVICE, "eth0", mac, TAP_MTU);
+    if (r < 0)
+        fail("cannot bring the device's eth0 up", r);
+    knob_text(KNOB_TAP_FAR, far_text, sizeof(far_text));
+    make_far_side(far_text);
+    knob_text(KNOB_TAP_PCAP, pcap_path, sizeof(pcap_path));
+    dev.fd = tap.dev_fd;
+    far.fd = tap.far_fd;
+    far.tap = tap.far_pcap == NULL;
+    far.pcap = tap.far_pcap;
+    r = wire_start ? wire_start(&dev, &far, pcap_path) : -ENOSYS;
+    if (r < 0)
+        fail(pcap_path[0] != '\0' ? "cannot start the wire or its capture" : "cannot start the wire", r);
+    if (tap.far == FAR_GATEWAY) {
+        r = gateway_start ? gateway_start() : 0;
+        if (r < 0)
+            fail("cannot start the built-in gateway", r);
+    }
+    eventlog("tap up device=%s far=%s", tap_ns_name(TAP_NS_DEVICE), far_text);
+}
+
+/* ---- the link's operations ------------------------------------------------------ */
+
+static int tap_socket(int family, int type)
+{
+    return tap_ns_socket(TAP_NS_DEVICE, family, type, 0);
+}
+
+static int prefix_of(struct in_addr mask)
+{
+    uint32_t m = ntohl(mask.s_addr);
+    int n = 0;
+
+    while (n < 32 && (m & (0x80000000u >> n)))
+        n++;
+    return (n < 32 && (m << n) != 0) ? -1 : n; /* -1: not a contiguous mask */
+}
+
+/* eth0's address: address/prefix and a default route via router (none when 0). An
+ * address already there stays, so connections survive a renewal or a comeback. */
+static int set_address(struct in_addr addr, int prefix, struct in_addr router)
+{
+    static struct in_addr current;
+    static int current_prefix = -1;
+    int r = 0;
+
+    if (current_prefix < 0 || addr.s_addr != current.s_addr || prefix != current_prefix) {
+        r = tap_rtnl_flush4(TAP_NS_DEVICE, "eth0");
+        if (r == 0)
+            r = tap_rtnl_addr4(TAP_NS_DEVICE, "eth0", true, addr, prefix);
+        current = addr;
+        current_prefix = r == 0 ? prefix : -1;
+    }
+    if (r == 0 && router.s_addr != 0)
+        r = tap_rtnl_default4(TAP_NS_DEVICE, "eth0", true, router);
+    return r;
+}
+
+static void clear_address(void)
+{
+    tap_rtnl_flush4(TAP_NS_DEVICE, "eth0");
+    set_address((struct in_addr){0}, -2, (struct in_addr){0}); /* forget it */
+}
+
+static void fill_interface(struct network_interface *ni, struct in_addr addr,
+                           struct in_addr mask, struct in_addr router)
+{
+    pthread_mutex_lock(&ni->lock);
+    inet_ntop(AF_INET, &addr, ni->ip, sizeof(ni->ip));
+    inet_ntop(AF_INET, &mask, ni->mask, sizeof(ni->mask));
+    if (router.s_addr != 0)
+        inet_ntop(AF_INET, &router, ni->gw, sizeof(ni->gw));
+    else
+        ni->gw[0] = '\0';
+    ni->src4.version = NSAPI_IPv4;
+    memcpy(ni->src4.bytes, &addr, 4);
+    pthread_mutex_unlock(&ni->lock);
+}
+
+/* The DHCP client's hands in the namespace: NULL when the lease is gone. */
+static int apply_lease(const struct dhcp_lease *lease, void *ctx)
+{
+    struct network_interface *ni = ctx;
+    int prefix, r;
+
+    if (lease == NULL) {
+        pthread_mutex_lock(&tap.lock);
+        tap.leased = false;
+        pthread_mutex_unlock(&tap.lock);
+        clear_address();
+        eventlog("tap lease gone: eth0 has no address");
+        return 0;
+    }
+    prefix = prefix_of(lease->mask);
+    if (prefix < 1)
+        return -EINVAL;
+    r = set_address(lease->addr, prefix, lease->router);
+    if (r < 0)
+        return r;
+    pthread_mutex_lock(&tap.lock);
+    tap.lease = *lease;
+    tap.leased = true;
+    pthread_mutex_unlock(&tap.lock);
+    fill_interface(ni, lease->addr, lease->mask, lease->router);
+    return 0;
+}
+
+/* Stops the DHCP client running for eth0, if any (not under tap.lock: it waits for the
+ * renewal thread, which takes it). */
+static void stop_client(bool release)
+{
+    struct dhcp_client *c;
+
+    pthread_mutex_lock(&tap.lock);
+    c = tap.client;
+    tap.client = NULL;
+    pthread_mutex_unlock(&tap.lock);
+    if (c != NULL)
+        dhcp_client_stop(c, release);
+}
+
+static nsapi_error_t up_static(struct network_interface *ni)
+{
+    char ip[NSAPI_IP_SIZE], mask[NSAPI_IP_SIZE], gw[NSAPI_IP_SIZE];
+    struct in_addr a, m = {0}, g = {0};
+    int prefix, r;
+
+    pthread_mutex_lock(&ni->lock);
+    memcpy(ip, ni->static_ip, sizeof(ip));
+    memcpy(mask, ni->static_mask, sizeof(mask));
+    memcpy(gw, ni->static_gw, sizeof(gw));
+    pthread_mutex_unlock(&ni->lock);
+    /* The device's LAN is IPv4 (DESIGN §3); an IPv6 address is not for this cable. */
+    if (inet_pton(AF_INET, ip, &a) != 1 || inet_pton(AF_INET, mask, &m) != 1 ||
+        (gw[0] != '\0' && inet_pton(AF_INET, gw, &g) != 1))
+        return NSAPI_ERROR_UNSUPPORTED;
+    prefix = prefix_of(m);
+    if (prefix < 1)
+        return NSAPI_ERROR_PARAMETER;
+    r = set_address(a, prefix, g);
+    if (r < 0) {
+        eventlog("tap static ip=%s failed: %s", ip, strerror(-r));
+        return NSAPI_ERROR_DEVICE_ERROR;
+    }
+    eventlog("tap static ip=%s/%d gw=%s", ip, prefix, gw[0] != '\0' ? gw : "none");
+    fill_interface(ni, a, m, g);
+    return NSAPI_ERROR_OK;
+}
+
+static nsapi_error_t tap_up(struct network_interface *ni)
+{
+    struct dhcp_client_cfg cfg = {.apply = apply_lease, .ctx = ni};
+    struct dhcp_client *client;
+    struct dhcp_lease lease;
+    nsapi_error_t r;
+    bool dhcp;
+
+    pthread_mutex_lock(&ni->lock);
+    dhcp = ni->dhcp;
+    pthread_mutex_unlock(&ni->lock);
+    /* One cable, one eth0: the interface coming up takes it over (a comeback after the
+     * cable returned asks DHCP again, keeping the address if it is granted again). */
+    stop_client(false);
+    pthread_mutex_lock(&tap.lock);
+    tap.holder = ni;
+    tap.leased = false;
+    pthread_mutex_unlock(&tap.lock);
+    if (!dhcp)
+        return up_static(ni);
+    tap_set_dhcp_mode(netif_dhcp_mode(ni)); /* what the built-in server does this time */
+    parse_mac(cfg.mac);
+    cfg.timeout_ms = knob_int(KNOB_DEVICE_DHCP_TIMEOUT_MS);
+    cfg.seed = config_get()->seed;
+    if (!dhcp_client_start)
+        return NSAPI_ERROR_UNSUPPORTED;
+    r = dhcp_client_start(&cfg, &lease, &client);
+    if (r != NSAPI_ERROR_OK)
+        return r;
+    pthread_mutex_lock(&tap.lock);
+    tap.client = client;
+    pthread_mutex_unlock(&tap.lock);
+    return NSAPI_ERROR_OK;
+}
+
+static void tap_down(struct network_interface *ni)
+{
+    bool holder;
+
+    pthread_mutex_lock(&tap.lock);
+    holder = tap.holder == ni;
+    if (holder) {
+        tap.holder = NULL;
+        tap.leased = false;
+    }
+    pthread_mutex_unlock(&tap.lock);
+    if (!holder)
+        return;
+    stop_client(true);
+    clear_address();
+}
+
+static void tap_bind_address(struct network_interface *ni, struct sockaddr_storage *ss)
+{
+    (void)ni;
+    (void)ss; /* the device's own stack: binds are what the device asked for */
+}
+
+static bool tap_source_for(struct network_interface *ni, const struct sockaddr *dest,
+                           struct sockaddr_storage *src, socklen_t *len)
+{
+    (void)ni;
+    (void)dest;
+    (void)src;
+    (void)len;
+    return false; /* its own routing table chooses */
+}
+
+static int tap_dhcp_dns_servers(struct network_interface *ni, struct addr_port *out, int max)
+{
+    int n = 0;
+
+    pthread_mutex_lock(&tap.lock);
+    if (tap.leased && (ni == NULL || ni == tap.holder)) {
+        for (int i = 0; i < tap.lease.ndns && n < max; i++, n++) {
+            out[n].addr.version = NSAPI_IPv4;
+            memcpy(out[n].addr.bytes, &tap.lease.dns[i], 4);
+            out[n].port = 53;
+        }
+    }
+    pthread_mutex_unlock(&tap.lock);
+    return n;
+}
+
+static void tap_carrier(bool up)
+{
+    if (wire_set_carrier)
+        wire_set_carrier(up);
+}
+
+static void tap_knob_changed(int knob)
+{
+    if (wire_knob_changed)
+        wire_knob_changed(knob);
+}
 
 const struct link_ops tap_link = {
     .name = "tap",
+    .start = tap_start,
+    .carrier = tap_carrier,
+    .knob_changed = tap_knob_changed,
+    .socket = tap_socket,
+    .up = tap_up,
+    .down = tap_down,
+    .bind_address = tap_bind_address,
+    .source_for = tap_source_for,
+    .dhcp_dns_servers = tap_dhcp_dns_servers,
 };
