@@ -71,7 +71,10 @@ static int server_list(struct network_interface *ni, struct addr_port *out, int 
         return n;
     n = netif_dns_servers(ni, out, max);
     n += device_link()->dhcp_dns_servers(ni, out + n, max - n);
-    n += resolv_conf_servers(out + n, max - n);
+    /* The host's resolvers are on the host's network, not on the device's LAN: on the
+     * tap link the device knows only the servers it was given and DHCP's. */
+    if (device_link() != &tap_link)
+        n += resolv_conf_servers(out + n, max - n);
     return n;
 }
 
