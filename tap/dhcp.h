@@ -130,9 +130,11 @@ size_t dhcp_wrap_udp(uint8_t *pkt, size_t cap, struct in_addr src, uint16_t spor
                      size_t len);
 /* The UDP payload of a whole IPv4 packet pkt[0..len) sent to port dport: checks the IP
  * header (version, IHL, total length, header checksum, protocol UDP, not a fragment)
- * and the UDP header (length, checksum when non-zero). Sets *payload and returns its
- * length, or -1 when the packet is not one. */
-long dhcp_unwrap_udp(const uint8_t *pkt, size_t len, uint16_t dport, const uint8_t **payload);
+ * and the UDP header (length; checksum when non-zero and check_udp_sum: a packet the
+ * kernel got with its checksum still to be completed, TP_STATUS_CSUMNOTREADY, has a
+ * partial one). Sets *payload and returns its length, or -1 when the packet is not one. */
+long dhcp_unwrap_udp(const uint8_t *pkt, size_t len, uint16_t dport, bool check_udp_sum,
+                     const uint8_t **payload);
 
 /* ---- the device's client (dhcp_client.c) --------------------------------------------- */
 
@@ -175,8 +177,9 @@ void dhcp_server_free(struct dhcp_server *s);
 /* Answers one request (the UDP payload a client sent to port 67). mode as
  * tap_dhcp_mode() (0 ok, -1 fail: never answer, -2 nak: offer, but NAK every REQUEST,
  * >0: the caller delays the answer that many ms — treated like ok here). Returns the
- * reply's length (to be broadcast to 255.255.255.255:68 when the request's BROADCAST
- * flag is set or its ciaddr is 0, else sent to ciaddr:68), 0 for no reply. Handles
+ * reply's length, 0 for no reply. RFC 2131 §4.1 sends a reply to ciaddr:68 when the
+ * request's ciaddr is set and to 255.255.255.255:68 otherwise (our client sets the
+ * BROADCAST flag); broadcasting every reply is also fine, every client hears it. Handles
  * DISCOVER (OFFER; the same address again for the same MAC), REQUEST (selecting,
  * init-reboot, renewing, rebinding: ACK or NAK), RELEASE, DECLINE (marks the address
  * bad), INFORM (ACK without lease). Logs `gateway dhcp ...` lines. */
