@@ -495,13 +495,15 @@ static void tcp_ready(uv_poll_t *p, int status, int events)
 
     if (s->closing)
         return;
+    /* libuv reports POLLERR as a status (and stops the handle): for the host side's
+     * connect, SO_ERROR says why it failed. */
+    if (side == HOST && s->connecting && (status < 0 || (events & UV_WRITABLE)) &&
+        !tcp_connected(s))
+        return;
     if (status < 0) {
         tcp_fail(s, side);
         return;
     }
-    /* Poll reports an error as the events asked for: a failed connect as writable. */
-    if (side == HOST && s->connecting && (events & UV_WRITABLE) && !tcp_connected(s))
-        return;
     if ((events & UV_WRITABLE) && !tcp_flush(s, !side))
         return;
     if ((events & UV_READABLE) && !tcp_fill(s, side))
