@@ -33,11 +33,6 @@
 #include "knobs.h"
 #include "tap.h"
 
-/* Until dhcp_server.c is built into the library, the gateway runs without DHCP. */
-#pragma weak dhcp_server_new
-#pragma weak dhcp_server_free
-#pragma weak dhcp_server_answer
-
 #define SPLICE_BUF      65536 /* per connection and direction */
 #define UDP_IDLE_MS     60000 /* a UDP forward session without traffic ends after this */
 #define DATAGRAM_MAX    65536
@@ -245,8 +240,6 @@ static int dhcp_open(void)
     static const char dev[] = "eth0";
     int one = 1, r;
 
-    if (!dhcp_server_new)
-        return 0;
     inet_pton(AF_INET, TAP_GATEWAY_IP, &dc.server);
     inet_pton(AF_INET, TAP_DNS_IP, &dc.dns);
     inet_pton(AF_INET, TAP_POOL_FIRST, &dc.pool_first);
@@ -827,8 +820,7 @@ fail_servers:
     uv_run(&gw.loop, UV_RUN_DEFAULT);
 fail_loop:
     uv_loop_close(&gw.loop);
-    if (gw.dhcp_logic != NULL)
-        dhcp_server_free(gw.dhcp_logic);
+    dhcp_server_free(gw.dhcp_logic);
     gw.dhcp_logic = NULL;
     return r;
 }
@@ -841,7 +833,6 @@ void gateway_stop(void)
     uv_async_send(&gw.stop);
     pthread_join(gw.thread, NULL);
     uv_loop_close(&gw.loop);
-    if (gw.dhcp_logic != NULL)
-        dhcp_server_free(gw.dhcp_logic);
+    dhcp_server_free(gw.dhcp_logic);
     gw.dhcp_logic = NULL;
 }
