@@ -28,16 +28,6 @@
 #include "netif.h"
 #include "tap.h"
 
-/* TEMPORARY, while the parts of the link land one by one: */
-#pragma weak wire_start
-#pragma weak wire_stop
-#pragma weak wire_set_carrier
-#pragma weak wire_knob_changed
-#pragma weak dhcp_client_start
-#pragma weak dhcp_client_stop
-#pragma weak gateway_start
-#pragma weak gateway_stop
-
 enum far_kind { FAR_GATEWAY, FAR_PEER, FAR_HOST, FAR_IFACE };
 
 /* The far end's MAC: locally administered, like the device's default. */
@@ -89,10 +79,8 @@ static void tap_stop(void)
 {
     if (getpid() != tap.owner)
         return;
-    if (gateway_stop)
-        gateway_stop();
-    if (wire_stop)
-        wire_stop();
+    gateway_stop();
+    wire_stop();
     remove_namespaces();
 }
 
@@ -228,11 +216,11 @@ static void tap_start(void)
     far.fd = tap.far_fd;
     far.tap = tap.far_pcap == NULL;
     far.pcap = tap.far_pcap;
-    r = wire_start ? wire_start(&dev, &far, pcap_path) : -ENOSYS;
+    r = wire_start(&dev, &far, pcap_path);
     if (r < 0)
         fail(pcap_path[0] != '\0' ? "cannot start the wire or its capture" : "cannot start the wire", r);
     if (tap.far == FAR_GATEWAY) {
-        r = gateway_start ? gateway_start() : 0;
+        r = gateway_start();
         if (r < 0)
             fail("cannot start the built-in gateway", r);
     }
@@ -391,8 +379,6 @@ static nsapi_error_t tap_up(struct network_interface *ni)
     parse_mac(cfg.mac);
     cfg.timeout_ms = knob_int(KNOB_DEVICE_DHCP_TIMEOUT_MS);
     cfg.seed = config_get()->seed;
-    if (!dhcp_client_start)
-        return NSAPI_ERROR_UNSUPPORTED;
     r = dhcp_client_start(&cfg, &lease, &client);
     if (r != NSAPI_ERROR_OK)
         return r;
@@ -453,21 +439,14 @@ static int tap_dhcp_dns_servers(struct network_interface *ni, struct addr_port *
 
 static void tap_carrier(bool up)
 {
-    if (wire_set_carrier)
-        wire_set_carrier(up);
-}
-
-static void tap_knob_changed(int knob)
-{
-    if (wire_knob_changed)
-        wire_knob_changed(knob);
+    wire_set_carrier(up);
 }
 
 const struct link_ops tap_link = {
     .name = "tap",
     .start = tap_start,
     .carrier = tap_carrier,
-    .knob_changed = tap_knob_changed,
+    .knob_changed = wire_knob_changed,
     .socket = tap_socket,
     .up = tap_up,
     .down = tap_down,
