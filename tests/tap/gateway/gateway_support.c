@@ -199,17 +199,22 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-bool eventlog_has_within(const char *needle, int timeout_ms)
+bool eventlog_reaches(const char *needle, int n, int timeout_ms)
 {
     uint64_t end = now_ms() + (uint64_t)timeout_ms;
 
     for (;;) {
-        if (eventlog_count(needle) > 0)
+        if (eventlog_count(needle) >= n)
             return true;
         if (now_ms() >= end)
             return false;
         usleep(20000);
     }
+}
+
+bool eventlog_has_within(const char *needle, int timeout_ms)
+{
+    return eventlog_reaches(needle, 1, timeout_ms);
 }
 
 bool command_output_has(const char *cmd, const char *needle)

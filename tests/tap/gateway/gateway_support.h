@@ -29,6 +29,8 @@ void lan_server_stop(struct lan_server *s);
 /* The default interface with 10.0.2.15/24 and gateway 10.0.2.2 (no DHCP), connected. */
 network_interface_t *lan_interface(void);
 
+/* True when at least n lines of the event log contain needle, within timeout_ms. */
+bool eventlog_reaches(const char *needle, int n, int timeout_ms);
 /* True when a line of the event log contains needle, within timeout_ms. */
 bool eventlog_has_within(const char *needle, int timeout_ms);
 /* How many lines of the event log contain needle now. */
