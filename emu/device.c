@@ -30,6 +30,14 @@ static const char *const counter_names[COUNTER_COUNT] = {
     [COUNTER_FAULTS_UDP_TRUNCATE] = "faults.udp.truncate",
     [COUNTER_FAULTS_TCP_CONNECT] = "faults.tcp.connect",
     [COUNTER_FAULTS_TCP_RESET] = "faults.tcp.reset_after_bytes",
+    [COUNTER_FRAMES_OUT] = "frames.out",
+    [COUNTER_FRAMES_IN] = "frames.in",
+    [COUNTER_FRAMES_DROPPED_CARRIER] = "frames.dropped.carrier",
+    [COUNTER_FRAMES_DROPPED_QUEUE] = "frames.dropped.queue",
+    [COUNTER_FAULTS_FRAME_LOSS] = "faults.frame.loss",
+    [COUNTER_FAULTS_FRAME_DUP] = "faults.frame.dup",
+    [COUNTER_FAULTS_FRAME_CORRUPT] = "faults.frame.corrupt",
+    [COUNTER_FAULTS_FRAME_REORDER] = "faults.frame.reorder",
 };
 
 static atomic_uint ordinals;

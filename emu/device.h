@@ -29,6 +29,15 @@ enum counter_id {
     COUNTER_FAULTS_UDP_TRUNCATE, /* datagrams cut */
     COUNTER_FAULTS_TCP_CONNECT,  /* connects refused or left unanswered */
     COUNTER_FAULTS_TCP_RESET,    /* connections reset by tcp.reset_after_bytes */
+    /* the tap link's wire (tap/wire.c) */
+    COUNTER_FRAMES_OUT,              /* frames that left the wire toward the far side */
+    COUNTER_FRAMES_IN,               /* frames that left the wire toward the device */
+    COUNTER_FRAMES_DROPPED_CARRIER,  /* frames dropped while the carrier was off */
+    COUNTER_FRAMES_DROPPED_QUEUE,    /* frames dropped because the wire's queue was full */
+    COUNTER_FAULTS_FRAME_LOSS,       /* frames lost, either way */
+    COUNTER_FAULTS_FRAME_DUP,        /* frames doubled */
+    COUNTER_FAULTS_FRAME_CORRUPT,    /* frames with one bit flipped */
+    COUNTER_FAULTS_FRAME_REORDER,    /* frames held back */
     COUNTER_COUNT
 };
 
