@@ -3,8 +3,9 @@
  * (docs/cli.md). Runs in the nsemu process once the device program has exited.
  *
  * Event lines are "t=SECONDS SUBJECT WHAT key=value ..." (emu/eventlog.h). A line is a
- * fault when its subject or, after a sock=N subject, its first word is a knob name of
- * the knob table ("sock=3 udp.loss drop ...", "dns.mode fail ..."); its next word is
+ * fault when its subject or, after a sock=N subject, its first word — after a "wire
+ * DIRECTION" subject, its second — is a knob name of the knob table ("sock=3 udp.loss
+ * drop ...", "dns.mode fail ...", "wire out frame.loss drop ..."); its next word is
  * what the fault did. sock=N open/close lines give the sockets; link, timeline,
  * control, wifi, dhcp and dns lines give the other counts.
  */
@@ -177,6 +178,8 @@ static void add_event(struct summary *s, char w[WORDS_MAX][SUMMARY_NAME_MAX])
         add_sock_line(s, w);
     } else if (is_knob(w[0])) {
         count_fault(s, w[0], w[1]);
+    } else if (strcmp(w[0], "wire") == 0 && is_knob(w[2])) {
+        count_fault(s, w[2], w[3]);
     } else if (strcmp(w[0], "link") == 0) {
         count(&s->link, w[1], 1);
     } else if (strcmp(w[0], "timeline") == 0 && strcmp(w[1], "connections") == 0) {

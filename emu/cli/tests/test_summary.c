@@ -91,6 +91,10 @@ static const char *const every_kind_log[] = {
     "t=6.000100 wifi ap=\"Home Net\" rssi=-80",
     "t=6.000200 wifi roam from=\"Home Net\" to=\"Home 2\" rssi=-50",
     "t=6.000300 wifi scan found=2 returned=2",
+    "t=7.000000 wire out frame.loss drop len=1514",
+    "t=7.000100 wire in frame.corrupt flip bit=77 len=1514",
+    "t=7.000200 wire in frame.dup dup len=66",
+    "t=7.000300 wire mode per-frame",
     NULL,
 };
 
@@ -103,7 +107,7 @@ static void test_every_line_kind_is_counted_where_it_belongs(void **state)
         text, "nsemu: seed 42 (replay with --seed 42)\n"
               "nsemu: faults: udp.loss 2, udp.dup 1, udp.reorder 2 (hold 1, lost 1), "
               "udp.truncate 1, tcp.connect 2 (refuse 1, timeout 1), tcp.reset_after_bytes 1, "
-              "dns.mode 1, dns.delay_ms 1\n"
+              "dns.mode 1, dns.delay_ms 1, frame.loss 1, frame.corrupt 1, frame.dup 1\n"
               "nsemu: link: down 1, datagrams dropped 3, up 1, connections reset 1\n"
               "nsemu: knobs: timeline set 1, control set 1, control clear 1, control reset 1\n"
               "nsemu: wifi: connect 1, no-ssid 1, auth fail 1, assoc ok 1, dhcp 1, ap gone 1, "
