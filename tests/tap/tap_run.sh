@@ -16,4 +16,9 @@ if ! command -v ip >/dev/null 2>&1; then
     echo "skipped: the tests need ip from iproute2"
     exit 77
 fi
-exec "$@"
+# meson names a program in the test's working directory without a slash; exec would
+# search PATH for it.
+prog=$1
+shift
+case $prog in */*) ;; *) [ -x "./$prog" ] && prog=./$prog ;; esac
+exec "$prog" "$@"
