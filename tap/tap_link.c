@@ -45,7 +45,15 @@ static struct {
     struct dhcp_client *client;
     struct dhcp_lease lease;
     bool leased;
-} tap = {.dev_fd = -1, .far_fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER};
+    /* What eth0 has (prefix -1: nothing), guarded by addr_lock. */
+    pthread_mutex_t addr_lock;
+    struct in_addr addr;
+    int prefix;
+} tap = {.dev_fd = -1,
+         .far_fd = -1,
+         .lock = PTHREAD_MUTEX_INITIALIZER,
+         .addr_lock = PTHREAD_MUTEX_INITIALIZER,
+         .prefix = -1};
 
 void tap_set_dhcp_mode(long mode)
 {
@@ -245,29 +253,33 @@ static int prefix_of(struct in_addr mask)
 }
 
 /* eth0's address: address/prefix and a default route via router (none when 0). An
- * address already there stays, so connections survive a renewal or a comeback. */
+ * address already there stays, so connections survive a renewal or a comeback. The
+ * renewal thread and the application's connect both come here: addr_lock keeps the
+ * record of what eth0 has and what it really has together. */
 static int set_address(struct in_addr addr, int prefix, struct in_addr router)
 {
-    static struct in_addr current;
-    static int current_prefix = -1;
     int r = 0;
 
-    if (current_prefix < 0 || addr.s_addr != current.s_addr || prefix != current_prefix) {
+    pthread_mutex_lock(&tap.addr_lock);
+    if (tap.prefix < 0 || addr.s_addr != tap.addr.s_addr || prefix != tap.prefix) {
         r = tap_rtnl_flush4(TAP_NS_DEVICE, "eth0");
         if (r == 0)
             r = tap_rtnl_addr4(TAP_NS_DEVICE, "eth0", true, addr, prefix);
-        current = addr;
-        current_prefix = r == 0 ? prefix : -1;
+        tap.addr = addr;
+        tap.prefix = r == 0 ? prefix : -1;
     }
     if (r == 0 && router.s_addr != 0)
         r = tap_rtnl_default4(TAP_NS_DEVICE, "eth0", true, router);
+    pthread_mutex_unlock(&tap.addr_lock);
     return r;
 }
 
 static void clear_address(void)
 {
+    pthread_mutex_lock(&tap.addr_lock);
     tap_rtnl_flush4(TAP_NS_DEVICE, "eth0");
-    set_address((struct in_addr){0}, -2, (struct in_addr){0}); /* forget it */
+    tap.prefix = -1;
+    pthread_mutex_unlock(&tap.addr_lock);
 }
 
 static void fill_interface(struct network_interface *ni, struct in_addr addr,
