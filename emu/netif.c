@@ -453,3 +453,23 @@ void netif_link_changed(bool up)
         }
     }
 }
+
+void netif_address_lost(struct network_interface *ni)
+{
+    pthread_t thread;
+
+    pthread_mutex_lock(&ni->lock);
+    /* refs 0: being freed; busy: a connect or disconnect will settle the status itself */
+    if (ni->refs == 0 || ni->busy || !netif_is_up(ni)) {
+        pthread_mutex_unlock(&ni->lock);
+        return;
+    }
+    ni->refs++;
+    pthread_mutex_unlock(&ni->lock);
+    clear_addresses(ni);
+    set_status(ni, NSAPI_STATUS_DISCONNECTED);
+    if (pthread_create(&thread, NULL, resume_interface, ni) == 0)
+        pthread_detach(thread); /* it drops the reference */
+    else
+        netif_unref(ni);
+}

@@ -104,11 +104,9 @@ struct dhcp_lease {
 
 /* The device's client and the gateway's server have their own header, tap/dhcp.h. */
 
-/* How DHCP behaves, as knob_int reads ethernet.dhcp: 0 ok, -1 fail (no offers),
- * -2 nak (every REQUEST refused), else a delay in ms before each answer. The tap link
- * sets it from the interface asking (ethernet.dhcp, or the WiFi AP's dhcp) before the
- * client starts; the built-in gateway's server reads it. */
-void tap_set_dhcp_mode(long mode);
+/* How the built-in gateway's DHCP server behaves now, as knob_int reads ethernet.dhcp:
+ * 0 ok, -1 fail (no offers), -2 nak (every REQUEST refused), else a delay in ms before
+ * each answer: ethernet.dhcp, or the AP's dhcp when a WiFi interface holds eth0. */
 long tap_dhcp_mode(void);
 
 /* ---- the built-in gateway (gateway.c) ------------------------------------------------ */

@@ -38,7 +38,6 @@ static struct {
     enum far_kind far;
     int dev_fd, far_fd;
     pcap_t *far_pcap;
-    atomic_long dhcp_mode;
     /* The interface holding eth0's address now, its DHCP client and lease. */
     pthread_mutex_t lock;
     struct network_interface *holder;
@@ -55,14 +54,21 @@ static struct {
          .addr_lock = PTHREAD_MUTEX_INITIALIZER,
          .prefix = -1};
 
-void tap_set_dhcp_mode(long mode)
-{
-    atomic_store(&tap.dhcp_mode, mode);
-}
-
+/* Read at every exchange, renewals included, so a runtime change of ethernet.dhcp (or
+ * the AP's dhcp, for WiFi) acts on the next one. */
 long tap_dhcp_mode(void)
 {
-    return atomic_load(&tap.dhcp_mode);
+    struct network_interface *ni;
+    long mode;
+
+    pthread_mutex_lock(&tap.lock);
+    ni = tap.holder != NULL && netif_try_ref(tap.holder) ? tap.holder : NULL;
+    pthread_mutex_unlock(&tap.lock);
+    if (ni == NULL)
+        return knob_int(KNOB_ETHERNET_DHCP);
+    mode = netif_dhcp_mode(ni);
+    netif_unref(ni);
+    return mode;
 }
 
 static struct in_addr ipv4(const char *text)
@@ -303,12 +309,13 @@ static int apply_lease(const struct dhcp_lease *lease, void *ctx)
     struct network_interface *ni = ctx;
     int prefix, r;
 
-    if (lease == NULL) {
+    if (lease == NULL) { /* on the renewal thread, which ends after this */
         pthread_mutex_lock(&tap.lock);
         tap.leased = false;
         pthread_mutex_unlock(&tap.lock);
         clear_address();
         eventlog("tap lease gone: eth0 has no address");
+        netif_address_lost(ni);
         return 0;
     }
     prefix = prefix_of(lease->mask);
@@ -387,7 +394,6 @@ static nsapi_error_t tap_up(struct network_interface *ni)
     pthread_mutex_unlock(&tap.lock);
     if (!dhcp)
         return up_static(ni);
-    tap_set_dhcp_mode(netif_dhcp_mode(ni)); /* what the built-in server does this time */
     parse_mac(cfg.mac);
     cfg.timeout_ms = knob_int(KNOB_DEVICE_DHCP_TIMEOUT_MS);
     cfg.seed = config_get()->seed;
