@@ -87,6 +87,7 @@ struct direction {
     enum counter_id counter; /* frames.out or frames.in */
     pthread_t thread;
     bool running;
+    int kick_fd; /* readable when the mode changed: queued frames may leave now */
     struct prng prng;
     uint8_t *buf; /* the frame being read */
     struct queue queue;
@@ -288,13 +289,15 @@ static void queue_pop(struct queue *q)
         q->tail = 0;
 }
 
-/* Sends every frame whose time has come, and a held frame whose hold ran out. */
+/* Sends every frame whose time has come, and a held frame whose hold ran out. Once the
+ * last frame fault is gone (offload mode), every queued frame's time has come. */
 static void wire_release_due(struct direction *d)
 {
     struct queue *q = &d->queue;
     uint64_t now = mono_ns();
+    bool all = !relaxed_load(&wire.per_frame);
 
-    while (q->count > 0 && q->frames[q->first].due_ns <= now) {
+    while (q->count > 0 && (all || q->frames[q->first].due_ns <= now)) {
         const struct frame *f = &q->frames[q->first];
 
         wire_depart(d, q->ring + f->off, f, now);
@@ -310,7 +313,7 @@ static int64_t wire_next_due(const struct direction *d)
     uint64_t now = mono_ns(), next = UINT64_MAX;
 
     if (d->queue.count > 0)
-        next = d->queue.frames[d->queue.first].due_ns;
+        next = relaxed_load(&wire.per_frame) ? d->queue.frames[d->queue.first].due_ns : now;
     if (d->held_frame.len != 0 && d->held_since_ns + HOLD_NS < next)
         next = d->held_since_ns + HOLD_NS;
     if (next == UINT64_MAX)
@@ -427,13 +430,16 @@ static void wire_take(struct direction *d, size_t len)
 
 /* ---- the threads ------------------------------------------------------------------- */
 
-/* Nothing to read: sends what is due and waits for a frame, the next due time or the
- * stop. False when the thread should end (stop, or its end of the wire is gone). */
+/* Nothing to read: sends what is due and waits for a frame, the next due time, a mode
+ * switch or the stop. False when the thread should end (stop, or its end of the wire is
+ * gone). */
 static bool wire_wait(struct direction *d)
 {
-    struct pollfd fds[2] = {{.fd = d->from->fd, .events = POLLIN},
-                            {.fd = wire.stop_fd, .events = POLLIN}};
+    struct pollfd fds[3] = {{.fd = d->from->fd, .events = POLLIN},
+                            {.fd = wire.stop_fd, .events = POLLIN},
+                            {.fd = d->kick_fd, .events = POLLIN}};
     struct timespec ts, *timeout = NULL;
+    eventfd_t kicks;
     int64_t next;
 
     wire_release_due(d);
@@ -443,8 +449,10 @@ static bool wire_wait(struct direction *d)
         ts.tv_nsec = next % 1000000000;
         timeout = &ts;
     }
-    if (ppoll(fds, 2, timeout, NULL) < 0)
+    if (ppoll(fds, 3, timeout, NULL) < 0)
         return errno == EINTR;
+    if (fds[2].revents != 0)
+        eventfd_read(d->kick_fd, &kicks); /* clears it; the loop releases the queue */
     return fds[1].revents == 0 && !(fds[0].revents & (POLLERR | POLLHUP | POLLNVAL));
 }
 
@@ -474,6 +482,9 @@ static int direction_init(struct direction *d, int index, const struct wire_port
     d->to = to;
     d->counter = index == DIR_OUT ? COUNTER_FRAMES_OUT : COUNTER_FRAMES_IN;
     prng_init(&d->prng, config_get()->seed, "wire", (uint64_t)index);
+    d->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (d->kick_fd < 0)
+        return -errno;
     d->buf = malloc(BUF_LEN);
     d->held = malloc(BUF_LEN);
     d->queue.ring = malloc(RING_LEN);
@@ -516,6 +527,9 @@ static void wire_apply_mode(bool force)
     taps_ioctl(TUNSETOFFLOAD, per_frame ? 0 : wire.offloads);
     atomic_store(&wire.per_frame, per_frame);
     eventlog("wire mode %s", per_frame ? "per-frame" : "offload");
+    for (int i = 0; i < DIR_COUNT; i++)
+        if (wire.dirs[i].running)
+            eventfd_write(wire.dirs[i].kick_fd, 1);
 }
 
 int wire_start(const struct wire_port *dev, const struct wire_port *far, const char *pcap_path)
@@ -595,15 +609,13 @@ static bool direction_join(struct direction *d)
 
 void wire_stop(void)
 {
-    uint64_t one = 1;
     bool joined;
 
     if (!atomic_load(&wire.started) || atomic_exchange(&wire.stopping, true))
         return; /* never started, or another call is stopping it */
     if (wire.capture != NULL)
         pcap_writer_flush(wire.capture); /* first, in case this is a signal's last act */
-    if (write(wire.stop_fd, &one, sizeof(one)) < 0)
-        return;
+    eventfd_write(wire.stop_fd, 1);
     joined = direction_join(&wire.dirs[DIR_OUT]);
     joined &= direction_join(&wire.dirs[DIR_IN]);
     if (wire.capture == NULL)
