@@ -15,7 +15,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <net/if.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -83,7 +82,7 @@ struct tcp_session {
 
 struct udp_session {
     struct udp_session *next;
-    struct server *fwd;
+    struct server *sv; /* the forward's socket at 10.0.2.2:PORT */
     struct sockaddr_in dev; /* the device's source */
     int fd;                 /* connected to the target on host loopback */
     uv_poll_t poll;
@@ -626,10 +625,10 @@ static void udp_idle(uv_timer_t *t)
 {
     struct udp_session *u = t->data, **pp;
 
-    for (pp = &u->fwd->sessions; *pp != u; pp = &(*pp)->next)
+    for (pp = &u->sv->sessions; *pp != u; pp = &(*pp)->next)
         ;
     *pp = u->next;
-    eventlog("gateway forward udp:%u close idle_ms=%d", u->fwd->fwd->port, UDP_IDLE_MS);
+    eventlog("gateway forward udp:%u close idle_ms=%d", u->sv->fwd->port, UDP_IDLE_MS);
     udp_session_close(u);
 }
 
@@ -639,15 +638,25 @@ static void udp_host_readable(uv_poll_t *p, int status, int events)
     struct udp_session *u = p->data;
     uint8_t buf[DATAGRAM_MAX];
 
-    (void)status, (void)events;
+    (void)events;
+    if (status < 0) {
+        /* An ICMP error (nobody listened on the target when an earlier datagram came)
+         * is POLLERR, on which libuv stops the handle: clear it and listen on, as the
+         * host server may start later. */
+        int err;
+        socklen_t len = sizeof(err);
+
+        (void)getsockopt(u->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        uv_poll_start(&u->poll, UV_READABLE, udp_host_readable);
+    }
     for (;;) {
         ssize_t n = recv(u->fd, buf, sizeof(buf), 0);
 
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return;
         if (n < 0)
-            continue; /* ECONNREFUSED from an earlier datagram: nobody listened then */
-        send_datagram(u->fwd->fd, &u->dev, buf, (size_t)n);
+            continue; /* an ICMP error reported here instead: the next recv goes on */
+        send_datagram(u->sv->fd, &u->dev, buf, (size_t)n);
         uv_timer_again(&u->idle);
     }
 }
@@ -669,7 +678,7 @@ static struct udp_session *udp_session_new(struct server *sv, const struct socka
         free(u);
         return NULL;
     }
-    u->fwd = sv;
+    u->sv = sv;
     u->dev = *dev;
     u->handles = 2;
     uv_poll_init(&gw.loop, &u->poll, u->fd);
