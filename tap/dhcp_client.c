@@ -22,9 +22,12 @@
 #include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -41,6 +44,9 @@
 #define MIN_RENEW_RETRY_MS 1000
 #define LEASE_INFINITE  0xFFFFFFFFu
 #define PKT_MAX         2048
+#define RELEASE_WAIT_MS 1000
+
+static atomic_uint_fast64_t clients_started;
 
 /* What wait_reply accepts: a bit per message type. */
 #define WANT(type) (1u << (type))
@@ -581,7 +587,9 @@ static struct dhcp_client *client_new(const struct dhcp_client_cfg *cfg)
         free(c);
         return NULL;
     }
-    prng_init(&c->rng, cfg->seed, "dhcp", 0);
+    /* A stream per client, by start order: each connect draws fresh xids, so a late
+     * reply to the last exchange cannot pass for one to this. */
+    prng_init(&c->rng, cfg->seed, "dhcp", atomic_fetch_add(&clients_started, 1));
     return c;
 }
 
@@ -626,6 +634,19 @@ fail:
     return NSAPI_ERROR_DHCP_FAILURE;
 }
 
+/* Waits, at most RELEASE_WAIT_MS, until what fd sent has left the device's stack (the
+ * kernel charges a datagram to its socket until then, SIOCOUTQ). The link removes the
+ * address right after dhcp_client_stop: a RELEASE still waiting for ARP to find the
+ * server would be dropped with it. */
+static void wait_sent(int fd)
+{
+    uint64_t give_up = now_ms() + RELEASE_WAIT_MS;
+    int queued;
+
+    while (ioctl(fd, SIOCOUTQ, &queued) == 0 && queued > 0 && now_ms() < give_up)
+        sleep_ms(5);
+}
+
 static void send_release(struct dhcp_client *c)
 {
     char ip[INET_ADDRSTRLEN];
@@ -637,7 +658,8 @@ static void send_release(struct dhcp_client *c)
     m.server_id = c->lease.server;
     m.has_server_id = true;
     eventlog("dhcp release ip=%s", ip_text(c->lease.addr, ip));
-    send_udp(c, &m, c->lease.server);
+    if (send_udp(c, &m, c->lease.server) == 0)
+        wait_sent(c->udp);
 }
 
 void dhcp_client_stop(struct dhcp_client *c, bool release)
