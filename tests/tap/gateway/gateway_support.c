@@ -72,6 +72,18 @@ static void *serve_connection(void *arg)
     if (c->s->kind == LAN_TCP_GREETER) {
         send_all(c->fd, (const uint8_t *)GREETING, strlen(GREETING));
         atomic_fetch_add(&c->s->done, 1);
+    } else if (c->s->kind == LAN_TCP_SOURCE) {
+        size_t sent = 0;
+
+        while (sent < SOURCE_BYTES) {
+            for (size_t i = 0; i < sizeof(buf); i++)
+                buf[i] = source_byte(sent + i);
+            if (!send_all(c->fd, buf, sizeof(buf)))
+                break;
+            sent += sizeof(buf);
+        }
+        if (sent == SOURCE_BYTES)
+            atomic_fetch_add(&c->s->done, 1);
     } else {
         while (readable(c->s, c->fd)) {
             ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
@@ -228,6 +240,13 @@ bool command_output_has(const char *cmd, const char *needle)
         found = found || strstr(line, needle) != NULL;
     pclose(p);
     return found;
+}
+
+uint8_t source_byte(size_t i)
+{
+    uint64_t x = (uint64_t)i * 0x9e3779b97f4a7c15u;
+
+    return (uint8_t)(x >> 56);
 }
 
 void fill_pattern(uint8_t *buf, size_t n, uint32_t seed)

@@ -17,9 +17,12 @@
 /* A server on 127.0.0.1:port, on threads of its own. TCP echo serves each connection on
  * its own thread and closes its end once the device closed its own; UDP echo sends each
  * datagram back to its sender; the greeter sends GREETING to each connection and
- * closes. */
+ * closes; the source sends SOURCE_BYTES, byte i being source_byte(i), and closes:
+ * more than the kernel's buffers on the way hold (a few MB each side). */
 #define GREETING "hello from the host\n"
-enum lan_server_kind { LAN_TCP_ECHO, LAN_UDP_ECHO, LAN_TCP_GREETER };
+#define SOURCE_BYTES (32u << 20)
+uint8_t source_byte(size_t i);
+enum lan_server_kind { LAN_TCP_ECHO, LAN_UDP_ECHO, LAN_TCP_GREETER, LAN_TCP_SOURCE };
 struct lan_server;
 struct lan_server *lan_server_start(enum lan_server_kind kind, uint16_t port);
 /* TCP connections served to their end. */

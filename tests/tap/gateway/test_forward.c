@@ -2,6 +2,7 @@
  * test_forward.c: the built-in gateway's [gateway] forward rules (DESIGN §3), seen from
  * the device on the tap link: a TCP echo on host loopback reached at 10.0.2.2:7000,
  * byte-exact both ways, also under frame loss; a host that closes first; a host that
+ * sends more than the device reads (backpressure); a host that
  * refuses (the device's connection is reset); a UDP exchange through a udp: forward,
  * also with a host server that starts only after the device's first datagram;
  * and TCP to a port nobody forwards, reset at once by the gateway's kernel.
@@ -146,6 +147,36 @@ static void test_host_closing_first_gives_data_then_zero(void **state)
     lan_server_stop(greeter);
 }
 
+/* The device reads nothing for a while: what the host sends fills the buffers on the
+ * way (the gateway stops reading the host while its own is full), the host cannot send
+ * it all; then all of it arrives, in order, and the host's close after it. */
+static void test_host_sending_more_than_the_device_reads_is_held_back(void **state)
+{
+    struct lan_server *source = lan_server_start(LAN_TCP_SOURCE, 47165);
+    tcp_socket_t *s = connected_to_gateway(7004);
+    struct timespec pause = {.tv_nsec = 500 * 1000 * 1000};
+    static uint8_t buf[65536];
+    nsapi_size_or_error_t r;
+    size_t n = 0;
+
+    (void)state;
+    nanosleep(&pause, NULL); /* not waiting for anything: the device is busy elsewhere */
+    assert_int_equal(lan_server_done(source), 0);
+    while (n < SOURCE_BYTES && (r = tcp_socket_recv(s, buf, sizeof(buf))) > 0) {
+        for (size_t i = 0; i < (size_t)r; i++) {
+            if (buf[i] != source_byte(n + i))
+                fail_msg("byte %zu differs", n + i);
+        }
+        n += (size_t)r;
+    }
+    assert_int_equal(n, SOURCE_BYTES);
+    assert_int_equal(tcp_socket_recv(s, buf, 1), 0);
+    socket_delete(s);
+    assert_true(eventlog_has_within("gateway forward tcp:7004 close up=0 down=33554432", WAIT_MS));
+    assert_int_equal(lan_server_done(source), 1);
+    lan_server_stop(source);
+}
+
 static bool is_reset(nsapi_error_t r)
 {
     return r == NSAPI_ERROR_CONNECTION_LOST || r == NSAPI_ERROR_NO_CONNECTION;
@@ -252,6 +283,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tcp_forward_echoes_a_megabyte_byte_exact),
         cmocka_unit_test(test_host_closing_first_gives_data_then_zero),
+        cmocka_unit_test(test_host_sending_more_than_the_device_reads_is_held_back),
         cmocka_unit_test(test_host_refusing_resets_the_device_connection),
         cmocka_unit_test(test_tcp_to_a_port_not_forwarded_is_reset_at_once),
         cmocka_unit_test(test_udp_forward_exchanges_datagrams),
