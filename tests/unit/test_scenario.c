@@ -8,10 +8,13 @@
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -54,6 +57,10 @@ static void read_all(int fd, char *buf, size_t len)
 
 /* Runs the probe with args; env holds NAME=VALUE entries (NULL-terminated) and is all
  * the nsemu environment the probe sees. */
+/* Set by a test: the probe runs without CAP_NET_ADMIN and CAP_SYS_ADMIN (a root parent
+ * drops them from the bounding set, so the exec'd probe cannot have them). */
+static bool without_tap_caps;
+
 static void run_probe(const char *const *env, const char *const *args, struct run *r)
 {
     static const char *const ours[] = {"NSEMU_SCENARIO", "NSEMU_SEED", "NSEMU_LINK",
@@ -73,6 +80,10 @@ static void run_probe(const char *const *env, const char *const *args, struct ru
         dup2(err[1], STDERR_FILENO);
         if (chdir(dir) != 0) /* an event log a scenario names lands there */
             _exit(126);
+        if (without_tap_caps) { /* fails harmlessly when we never had them */
+            prctl(PR_CAPBSET_DROP, CAP_NET_ADMIN, 0, 0, 0);
+            prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0);
+        }
         for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
             unsetenv(ours[i]);
         setenv("NSEMU_FAULTS", "dns.resolv_conf=", 1); /* never the host's resolvers */
@@ -479,12 +490,24 @@ static void test_frame_fault_in_the_timeline_on_the_host_link(void **state)
                  "2: frame.loss: applies to the tap link only, and the link is host");
 }
 
-static void test_link_tap_is_not_available_yet(void **state)
+static void test_link_tap_without_the_capabilities(void **state)
 {
     (void)state;
-    /* [host] on tap is moot while asking for tap is itself the error. */
+    /* [host] on tap is moot while the tap link itself cannot be had. */
+    without_tap_caps = true;
     expect_error("[host]\nport_offset = 0\n[emulator]\nlink = tap\n", NULL,
-                 "4: link: the tap link is not available yet; use link = host");
+                 "4: link: the tap link needs CAP_NET_ADMIN and CAP_SYS_ADMIN (run as root); "
+                 "see nsemu doctor, or use link = host");
+    without_tap_caps = false;
+}
+
+static void test_host_key_on_the_tap_link(void **state)
+{
+    (void)state;
+    if (geteuid() != 0)
+        skip(); /* without the capabilities, the link itself is the error (above) */
+    expect_error("[host]\nport_offset = 0\n[emulator]\nlink = tap\n", NULL,
+                 "2: port_offset: applies to the host link only, and the link is tap");
 }
 
 static void test_bad_timeline_event(void **state)
@@ -623,11 +646,14 @@ static void test_bad_nsemu_link(void **state)
     expect_env_error(ENV("NSEMU_LINK=wire"), "NSEMU_LINK: 'wire' is not host or tap\n");
 }
 
-static void test_nsemu_link_tap_is_not_available_yet(void **state)
+static void test_nsemu_link_tap_without_the_capabilities(void **state)
 {
     (void)state;
+    without_tap_caps = true;
     expect_env_error(ENV("NSEMU_LINK=tap"),
-                     "NSEMU_LINK: the tap link is not available yet; use NSEMU_LINK=host\n");
+                     "NSEMU_LINK: the tap link needs CAP_NET_ADMIN and CAP_SYS_ADMIN (run as "
+                     "root); see nsemu doctor, or use NSEMU_LINK=host\n");
+    without_tap_caps = false;
 }
 
 static void test_nsemu_pcap_on_the_host_link(void **state)
@@ -695,7 +721,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_frame_fault_on_the_host_link),
         cmocka_unit_test(test_gateway_on_the_host_link),
         cmocka_unit_test(test_frame_fault_in_the_timeline_on_the_host_link),
-        cmocka_unit_test(test_link_tap_is_not_available_yet),
+        cmocka_unit_test(test_link_tap_without_the_capabilities),
+        cmocka_unit_test(test_host_key_on_the_tap_link),
         cmocka_unit_test(test_bad_timeline_event),
         cmocka_unit_test(test_bad_timeline_time),
         cmocka_unit_test(test_timeline_set_of_a_start_up_knob),
@@ -714,7 +741,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_the_earliest_problem_is_reported),
         cmocka_unit_test(test_bad_nsemu_seed),
         cmocka_unit_test(test_bad_nsemu_link),
-        cmocka_unit_test(test_nsemu_link_tap_is_not_available_yet),
+        cmocka_unit_test(test_nsemu_link_tap_without_the_capabilities),
         cmocka_unit_test(test_nsemu_pcap_on_the_host_link),
         cmocka_unit_test(test_frame_fault_in_nsemu_faults_on_the_host_link),
     };
