@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,6 +174,39 @@ int tap_sh(char *out, size_t out_len, const char *fmt, ...)
     }
     status = pclose(p);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static atomic_int statuses[16];
+static atomic_int nstatuses;
+
+void tap_status_record(void *ctx, nsapi_event_t ev, intptr_t arg)
+{
+    int n = atomic_fetch_add(&nstatuses, 1);
+
+    (void)ctx;
+    if (ev == NSAPI_EVENT_CONNECTION_STATUS_CHANGE && n < 16)
+        statuses[n] = (int)arg;
+}
+
+int tap_status_count(void)
+{
+    return atomic_load(&nstatuses);
+}
+
+int tap_status_at(int i)
+{
+    return i >= 0 && i < 16 ? atomic_load(&statuses[i]) : -1;
+}
+
+int tap_log_count(const char *path, const char *what)
+{
+    static char log[1 << 17];
+    int n = 0;
+
+    tap_sh(log, sizeof(log), "cat '%s'", path);
+    for (char *p = log; (p = strstr(p, what)) != NULL; p++)
+        n++;
+    return n;
 }
 
 void tap_static_up(void)

@@ -22,52 +22,29 @@
 
 #include "tap_support.h"
 
-static atomic_int statuses[16];
-static atomic_int nstatuses;
-
-static void on_status(void *ctx, nsapi_event_t ev, intptr_t arg)
-{
-    int n = atomic_fetch_add(&nstatuses, 1);
-
-    (void)ctx;
-    if (ev == NSAPI_EVENT_CONNECTION_STATUS_CHANGE && n < 16)
-        statuses[n] = (int)arg;
-}
-
-static int count_in_log(const char *what)
-{
-    static char log[1 << 16];
-    int n = 0;
-
-    tap_sh(log, sizeof(log), "cat lease.log");
-    for (char *p = log; (p = strstr(p, what)) != NULL; p++)
-        n++;
-    return n;
-}
-
 static void test_renewal_keeps_the_address_and_a_refused_one_loses_it(void **state)
 {
     network_interface_t *ni = network_interface_get_default_instance();
     char out[1024];
 
     (void)state;
-    network_interface_attach(ni, on_status, NULL);
+    network_interface_attach(ni, tap_status_record, NULL);
     assert_int_equal(network_interface_connect(ni), NSAPI_ERROR_OK);
     sleep(3); /* T1 at 2 s */
-    assert_true(count_in_log(" dhcp renew") >= 1);
-    assert_int_equal(count_in_log(" tap lease gone"), 0);
+    assert_true(tap_log_count("lease.log", " dhcp renew") >= 1);
+    assert_int_equal(tap_log_count("lease.log", " tap lease gone"), 0);
     assert_string_equal(network_interface_get_ip_address(ni), "10.0.2.15");
-    assert_int_equal(atomic_load(&nstatuses), 2); /* CONNECTING, GLOBAL_UP */
+    assert_int_equal(tap_status_count(), 2); /* CONNECTING, GLOBAL_UP */
 
     /* The next renewal (at most 2 s away) is refused, and so is the new DISCOVER's
      * REQUEST: the interface goes down and stays down. */
     assert_int_equal(nsemu_set("ethernet.dhcp", "nak"), NSAPI_ERROR_OK);
-    for (int i = 0; i < 50 && count_in_log(" dhcp nak") < 2; i++)
+    for (int i = 0; i < 50 && tap_log_count("lease.log", " dhcp nak") < 2; i++)
         usleep(100000);
     usleep(200000);
-    assert_int_equal(count_in_log(" tap lease gone"), 1);
-    assert_int_equal(atomic_load(&nstatuses), 3);
-    assert_int_equal(statuses[2], NSAPI_STATUS_DISCONNECTED);
+    assert_int_equal(tap_log_count("lease.log", " tap lease gone"), 1);
+    assert_int_equal(tap_status_count(), 3);
+    assert_int_equal(tap_status_at(2), NSAPI_STATUS_DISCONNECTED);
     assert_null(network_interface_get_ip_address(ni));
     tap_sh(out, sizeof(out), "ip -n %s -4 -o addr show eth0", tap_ns("dev"));
     assert_null(strstr(out, "inet "));
