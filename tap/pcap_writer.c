@@ -22,7 +22,8 @@ struct pcap_writer {
     pcap_t *dead; /* the link type and snaplen the dumper writes */
     pcap_dumper_t *dumper;
     FILE *faults;
-    uint64_t frames; /* frames written so far */
+    uint64_t frames;  /* frames written so far */
+    uint64_t flushed; /* frames pushed to the kernel so far */
 };
 
 struct pcap_writer *pcap_writer_open(const char *path)
@@ -88,7 +89,8 @@ uint64_t pcap_writer_frame(struct pcap_writer *w, const uint8_t *frame, size_t l
     h.len = (bpf_u_int32)len;
     h.caplen = (bpf_u_int32)(len < PCAP_WRITER_SNAPLEN ? len : PCAP_WRITER_SNAPLEN);
     pthread_mutex_lock(&w->lock);
-    number = ++w->frames;
+    number = w->frames + 1;
+    __atomic_store_n(&w->frames, number, __ATOMIC_RELAXED);
     pcap_dump((u_char *)w->dumper, &h, frame);
     if (faults != NULL)
         write_fault_lines(w->faults, number, faults);
@@ -111,7 +113,17 @@ void pcap_writer_flush(struct pcap_writer *w)
         return;
     pcap_dump_flush(w->dumper);
     fflush(w->faults);
+    __atomic_store_n(&w->flushed, w->frames, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&w->lock);
+}
+
+void pcap_writer_idle(struct pcap_writer *w)
+{
+    /* A racy look is enough: a frame written meanwhile is flushed by its own thread's
+     * next idle moment. */
+    if (__atomic_load_n(&w->flushed, __ATOMIC_RELAXED) !=
+        __atomic_load_n(&w->frames, __ATOMIC_RELAXED))
+        pcap_writer_flush(w);
 }
 
 void pcap_writer_close(struct pcap_writer *w)

@@ -33,6 +33,12 @@ void pcap_writer_drop(struct pcap_writer *w, const char *details);
  * another thread holds the writer, so a signal path cannot deadlock on it. */
 void pcap_writer_flush(struct pcap_writer *w);
 
+/* Flushes when frames were written since the last flush: the wire calls it whenever a
+ * direction runs out of frames, so a capture read while the program runs (tshark -r,
+ * a test) is at most one busy stretch behind, and a busy wire is not slowed by a
+ * write per frame. Thread-safe. */
+void pcap_writer_idle(struct pcap_writer *w);
+
 /* Flushes and closes both files and frees w. No other thread may use w any more. */
 void pcap_writer_close(struct pcap_writer *w);
 

@@ -90,6 +90,9 @@ int wire_start(const struct wire_port *dev, const struct wire_port *far, const c
 void wire_knob_changed(int knob);
 /* Carrier off (up = false: TUNSETCARRIER on the TAPs, nothing passes) or back on. */
 void wire_set_carrier(bool up);
+/* Pushes the capture to the kernel now, unless a wire thread is writing it this very
+ * moment (a terminating signal's last act: it must not wait). */
+void wire_flush(void);
 /* Stops the wire and closes the capture (at exit). */
 void wire_stop(void);
 

@@ -101,10 +101,11 @@ static void tap_stop(void)
 static const int cleanup_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGALRM,
                                       SIGUSR1, SIGUSR2};
 
-/* A signal that would end the program: remove the names, then end it as it would have
- * ended (the TAPs go with the process). Only system calls here. */
+/* A signal that would end the program: push out the capture, remove the names, then
+ * end it as it would have ended (the TAPs go with the process). */
 static void on_fatal_signal(int sig)
 {
+    wire_flush(); /* stdio: not async-signal-safe, but the process ends right after */
     remove_namespaces();
     signal(sig, SIG_DFL);
     raise(sig);

@@ -450,6 +450,8 @@ static bool wire_wait(struct direction *d)
     int64_t next;
 
     wire_release_due(d);
+    if (wire.capture != NULL)
+        pcap_writer_idle(wire.capture);
     next = wire_next_due(d);
     if (next >= 0) {
         ts.tv_sec = next / 1000000000;
@@ -586,6 +588,12 @@ void wire_knob_changed(int knob)
     pthread_mutex_lock(&wire.mode_lock);
     wire_apply_mode(false);
     pthread_mutex_unlock(&wire.mode_lock);
+}
+
+void wire_flush(void)
+{
+    if (atomic_load(&wire.started) && wire.capture != NULL)
+        pcap_writer_flush(wire.capture);
 }
 
 void wire_set_carrier(bool up)
