@@ -31,6 +31,11 @@ made for the device's far side. Nothing goes anywhere else.
                 namespace fetches the page, /status (which must name 10.0.2.15) and a
                 100 KB POST /echo byte for byte on device port 80 (no port offset
                 on the tap link); the namespaces are gone after the device exits
+  websocket-server
+                websocket_server the same way, with `--fault frame.delay_ms=20`:
+                ws_peer.py's python3-websockets cases (text, binary, 0 to 65536 bytes,
+                fragments, ping, close 4001), run in the peer namespace against
+                ws://10.0.2.15/ws; SIGTERM to nsemu run ends the server
 
 usage: tap_examples.py CASE NSEMU EXAMPLE [TOOL]
   NSEMU the `nsemu` command; EXAMPLE the device program; TOOL openssl (https) or curl
@@ -46,6 +51,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -373,15 +379,33 @@ def curl_in(ns, curl, tmp, path, *args):
     return int(p.stdout), read_bytes(out)
 
 
-def case_http_server(procs, tmp, nsemu, server, curl):
-    scenario = write(tmp, "peer.ini", "[tap]\nfar = peer\n")
-    dev = Device(procs, nsemu, tmp, scenario, [server, "--requests", "3"])
-    pid, ns = device_namespace(dev.proc.pid)
-    dnsmasq, dnsmasq_log = start_dnsmasq(procs, tmp, ns)
-    require(dev.out.wait_for(lambda l: l.startswith("http_server: listening on device port 80"),
-                             mqtt_peer.EVENT_TIMEOUT_S + 5) is not None,
-            "the device did not start listening")
+class PeerDevice:
+    """A server example with `[tap] far = peer`: dnsmasq in the peer namespace leases
+    the device its address, and clients run in that namespace."""
 
+    def __init__(self, procs, tmp, nsemu, argv, listening, extra=()):
+        scenario = write(tmp, "peer.ini", "[tap]\nfar = peer\n")
+        self.dev = Device(procs, nsemu, tmp, scenario, argv, extra)
+        self.pid, self.ns = device_namespace(self.dev.proc.pid)
+        _, self.dnsmasq_log = start_dnsmasq(procs, tmp, self.ns)
+        require(self.dev.out.wait_for(lambda l: l.startswith(listening),
+                                      mqtt_peer.EVENT_TIMEOUT_S + 5) is not None,
+                "the device did not start listening")
+
+    def check_after_exit(self):
+        """dnsmasq leased the device its address; the namespaces went with the device."""
+        leases = "\n".join(self.dnsmasq_log.snapshot())
+        require(f"DHCPACK(eth0) {DEVICE_IP} 02:00:00:00:00:01" in leases,
+                "dnsmasq's log shows no lease to the device")
+        left = [n for n in os.listdir("/run/netns") if n.startswith(f"nsemu-{self.pid}-")]
+        require(not left, f"namespaces left after the device exited: {left}")
+        say("tap_examples: dnsmasq leased the address; the namespaces went with the device")
+
+
+def case_http_server(procs, tmp, nsemu, server, curl):
+    peer = PeerDevice(procs, tmp, nsemu, [server, "--requests", "3"],
+                      "http_server: listening on device port 80")
+    ns, dev = peer.ns, peer.dev
     code, page = curl_in(ns, curl, tmp, "/")
     require(code == 200 and b"Hello from an Mbed OS device" in page, f"GET /: {code} {page[:80]!r}")
     code, status = curl_in(ns, curl, tmp, "/status")
@@ -399,17 +423,55 @@ def case_http_server(procs, tmp, nsemu, server, curl):
     froms = [l for l in dev.lines() if re.match(r"server: conn \d+: from ", l)]
     require(len(froms) == 3 and all(f" from {GATEWAY}:" in l for l in froms),
             f"the device saw {froms!r}, not 3 connections from the peer's {GATEWAY}")
-    leases = "\n".join(dnsmasq_log.snapshot())
-    require(f"DHCPACK(eth0) {DEVICE_IP} 02:00:00:00:00:01" in leases,
-            "dnsmasq's log shows no lease to the device")
-    left = [n for n in os.listdir("/run/netns") if n.startswith(f"nsemu-{pid}-")]
-    require(not left, f"namespaces left after the device exited: {left}")
-    say("tap_examples: dnsmasq leased the address; the namespaces went with the device")
+    peer.check_after_exit()
+
+
+# ---- websocket_server, reached from the peer namespace --------------------------------
+
+# ws_peer.py's python3-websockets cases, run inside the peer namespace against the
+# device's own address and port 80.
+WS_CLIENT = """import asyncio, sys
+sys.path.insert(0, sys.argv[1])
+import websockets, ws_peer
+ws_peer.HOST = sys.argv[2]
+asyncio.run(ws_peer.library_cases(80, websockets))
+"""
+
+
+def case_websocket_server(procs, tmp, nsemu, server):
+    if subprocess.run(["/usr/bin/python3", "-c", "import websockets"],
+                      stderr=subprocess.DEVNULL).returncode != 0:
+        say("tap_examples: SKIPPED: apt-get install python3-websockets")
+        sys.exit(77)
+    peer = PeerDevice(procs, tmp, nsemu, [server], "websocket_server: listening on device port 80",
+                      ["--fault", "frame.delay_ms=20"])
+    proc, client, _ = procs.start(
+        ["ip", "netns", "exec", peer.ns, "/usr/bin/python3", "-c", WS_CLIENT,
+         os.path.join(HERE, "websocket_server"), DEVICE_IP], "[ws client]")
+    try:
+        status = proc.wait(timeout=DEVICE_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise Failed(f"the WebSocket client did not finish within {DEVICE_TIMEOUT_S} s")
+    client.thread.join(timeout=5)
+    require(status == 0 and "ws_peer: close 4001 echoed" in client.snapshot(),
+            f"the WebSocket client in {peer.ns} failed (status {status})")
+    echoed = [l for l in peer.dev.lines() if re.search(r"message of \d+ bytes .*, echoed$", l)]
+    require(len(echoed) >= 12, f"the device reports {len(echoed)} echoed messages")
+    say(f"tap_examples: python3-websockets in {peer.ns}: {len(echoed)} messages echoed "
+        "exactly, 20 ms on every frame")
+
+    peer.dev.proc.send_signal(signal.SIGTERM)  # it serves until stopped: nsemu passes it on
+    status = peer.dev.wait()
+    require(status == 128 + signal.SIGTERM and "was killed by SIGTERM" in peer.dev.summary(),
+            f"the device's end: status {status}, not killed by SIGTERM")
+    require(re.search(r"started with: .*frame\.delay_ms=20", peer.dev.summary()),
+            "the summary does not show the frame delay")
+    peer.check_after_exit()
 
 
 def main():
     cases = {"http": 3, "http-loss": 3, "https": 4, "mqtt": 3, "coap": 3, "coap-loss": 3,
-             "http-server": 4}
+             "http-server": 4, "websocket-server": 3}
     if len(sys.argv) < 2 or cases.get(sys.argv[1]) != len(sys.argv) - 1:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
@@ -426,8 +488,10 @@ def main():
                     case_mqtt(procs, tmp, *args)
                 elif case in ("coap", "coap-loss"):
                     case_coap(procs, tmp, *args, loss=case == "coap-loss")
-                else:
+                elif case == "http-server":
                     case_http_server(procs, tmp, *args)
+                else:
+                    case_websocket_server(procs, tmp, *args)
             finally:
                 procs.stop_all()
     except (Failed, coap_peer.Failed, OSError, subprocess.SubprocessError, ValueError) as e:
