@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include "bytes.h"
+
 #define FLAG_QR     0x8000u
 #define FLAG_AA     0x0400u
 #define FLAG_TC     0x0200u
@@ -25,23 +27,6 @@
 #define DNS_MAX_JUMPS 128
 
 #define RR_FIXED_LEN 10 /* type, class, ttl, rdlength */
-
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, (uint16_t)(v >> 16));
-    put16(p + 2, (uint16_t)v);
-}
 
 static uint8_t ascii_lower(uint8_t c)
 {

@@ -9,6 +9,9 @@
 
 #include <string.h>
 
+#include "bytes.h"
+#include "inet_csum.h"
+
 #define OFF_OP      0
 #define OFF_HTYPE   1
 #define OFF_HLEN    2
@@ -33,28 +36,6 @@
 #define WRAP_TTL      64
 #define IP_PROTO_UDP 17
 #define IP_FRAG_MASK 0x3FFFu /* MF flag and fragment offset */
-
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, (uint16_t)(v >> 16));
-    put16(p + 2, (uint16_t)v);
-}
 
 /* An address as it stands in the packet (network order in, network order out). */
 static struct in_addr get_addr(const uint8_t *p)
@@ -280,39 +261,12 @@ size_t dhcp_build_end(struct dhcp_builder *b)
 
 /* ---- IPv4 + UDP ---------------------------------------------------------------------- */
 
-/* The ones'-complement sum of RFC 1071, not yet folded or inverted. */
-static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t len)
-{
-    size_t i;
-
-    for (i = 0; i + 1 < len; i += 2)
-        sum += get16(p + i);
-    if (len & 1)
-        sum += (uint32_t)p[len - 1] << 8;
-    return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-    while (sum >> 16)
-        sum = (sum & 0xFFFFu) + (sum >> 16);
-    return (uint16_t)~sum;
-}
-
-/* The UDP checksum's pseudo-header: addresses, protocol, UDP length. */
-static uint32_t pseudo_sum(const uint8_t *src, const uint8_t *dst, uint16_t udp_len)
-{
-    uint32_t sum = sum16(0, src, 4);
-
-    sum = sum16(sum, dst, 4);
-    return sum + IP_PROTO_UDP + udp_len;
-}
-
 size_t dhcp_wrap_udp(uint8_t *pkt, size_t cap, struct in_addr src, uint16_t sport,
                      struct in_addr dst, uint16_t dport, const uint8_t *payload, size_t len)
 {
     size_t total = IP_HDR_LEN + UDP_HDR_LEN + len;
     uint8_t *ip = pkt, *udp = pkt + IP_HDR_LEN;
+    uint64_t sum;
     uint16_t csum;
 
     if (total > cap || total > 0xFFFF)
@@ -324,15 +278,18 @@ size_t dhcp_wrap_udp(uint8_t *pkt, size_t cap, struct in_addr src, uint16_t spor
     ip[9] = IP_PROTO_UDP;
     memcpy(ip + 12, &src.s_addr, 4);
     memcpy(ip + 16, &dst.s_addr, 4);
-    put16(ip + 10, fold(sum16(0, ip, IP_HDR_LEN)));
+    csum = inet_checksum(inet_sum(ip, IP_HDR_LEN, 0));
+    memcpy(ip + 10, &csum, 2);
 
     put16(udp, sport);
     put16(udp + 2, dport);
     put16(udp + 4, (uint16_t)(UDP_HDR_LEN + len));
     memmove(udp + UDP_HDR_LEN, payload, len);
-    csum = fold(sum16(pseudo_sum(ip + 12, ip + 16, (uint16_t)(UDP_HDR_LEN + len)), udp,
-                      UDP_HDR_LEN + len));
-    put16(udp + 6, csum == 0 ? 0xFFFF : csum); /* 0 would mean "no checksum" */
+    sum = inet_pseudo_sum(ip + 12, ip + 16, 4, IP_PROTO_UDP, UDP_HDR_LEN + len);
+    csum = inet_checksum(inet_sum(udp, UDP_HDR_LEN + len, sum));
+    if (csum == 0)
+        csum = 0xFFFF; /* 0 would mean "no checksum" */
+    memcpy(udp + 6, &csum, 2);
     return total;
 }
 
@@ -349,7 +306,7 @@ long dhcp_unwrap_udp(const uint8_t *pkt, size_t len, uint16_t dport, bool check_
     /* A frame may carry padding after the packet: trust total, not len. */
     if (ihl < IP_HDR_LEN || total < ihl + UDP_HDR_LEN || total > len)
         return -1;
-    if (fold(sum16(0, pkt, ihl)) != 0 || pkt[9] != IP_PROTO_UDP ||
+    if (inet_fold(inet_sum(pkt, ihl, 0)) != 0xFFFF || pkt[9] != IP_PROTO_UDP ||
         (get16(pkt + 6) & IP_FRAG_MASK) != 0)
         return -1;
     udp = pkt + ihl;
@@ -357,7 +314,8 @@ long dhcp_unwrap_udp(const uint8_t *pkt, size_t len, uint16_t dport, bool check_
     if (ulen < UDP_HDR_LEN || ulen > total - ihl || get16(udp + 2) != dport)
         return -1;
     if (check_udp_sum && get16(udp + 6) != 0 &&
-        fold(sum16(pseudo_sum(pkt + 12, pkt + 16, (uint16_t)ulen), udp, ulen)) != 0)
+        inet_fold(inet_sum(udp, ulen, inet_pseudo_sum(pkt + 12, pkt + 16, 4, IP_PROTO_UDP,
+                                                      ulen))) != 0xFFFF)
         return -1;
     *payload = udp + UDP_HDR_LEN;
     return (long)(ulen - UDP_HDR_LEN);

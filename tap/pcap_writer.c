@@ -16,6 +16,7 @@
 #include <sys/time.h>
 
 #include "eventlog.h"
+#include "inet_csum.h"
 
 struct pcap_writer {
     pthread_mutex_t lock;
@@ -137,52 +138,6 @@ void pcap_writer_close(struct pcap_writer *w)
 
 /* ---- checksums ------------------------------------------------------------------ */
 
-/* Adds len bytes at p to a one's complement sum kept in native byte order, 32 bits at
- * a time into 64 (the sum of native-order words, folded and stored natively, is the
- * Internet checksum whatever the host's byte order: RFC 1071). */
-static uint64_t sum_bytes(const uint8_t *p, size_t len, uint64_t sum)
-{
-    uint32_t w32;
-    uint16_t w16 = 0;
-
-    for (; len >= 4; p += 4, len -= 4) {
-        memcpy(&w32, p, 4);
-        sum += w32;
-    }
-    if (len >= 2) {
-        memcpy(&w16, p, 2);
-        sum += w16;
-        p += 2;
-        len -= 2;
-    }
-    if (len == 1) {
-        uint8_t last[2] = {p[0], 0};
-
-        memcpy(&w16, last, 2);
-        sum += w16;
-    }
-    return sum;
-}
-
-static uint16_t fold(uint64_t sum)
-{
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)sum;
-}
-
-/* The pseudo header's sum: the addresses as they sit in the IP header, then zero, the
- * protocol and the upper-layer length (RFC 793). IPv6's layout (RFC 8200 §8.1: a 32-bit
- * length, three zero bytes, the next header) sums to the same for lengths under 65536,
- * which every frame here has. */
-static uint64_t sum_pseudo(const uint8_t *src, const uint8_t *dst, size_t alen, uint8_t proto,
-                           size_t l4len)
-{
-    const uint8_t tail[4] = {0, proto, (uint8_t)(l4len >> 8), (uint8_t)l4len};
-
-    return sum_bytes(tail, sizeof(tail), sum_bytes(dst, alen, sum_bytes(src, alen, 0)));
-}
-
 /* Where the frame's addresses and protocol are, when its transport header starts at
  * l4 right after a plain IPv4 or IPv6 header; false otherwise (VLAN tags, IPv6
  * extension headers: those get the sum a NIC would compute). */
@@ -226,12 +181,12 @@ void pcap_complete_csum(uint8_t *frame, size_t len, uint16_t csum_start,
     if (ip_fields(frame, len, csum_start, &src, &dst, &alen, &proto) &&
         (proto == 6 || proto == 17)) {
         memset(frame + field, 0, 2);
-        sum = sum_pseudo(src, dst, alen, proto, len - csum_start);
+        sum = inet_pseudo_sum(src, dst, alen, proto, len - csum_start);
     } else {
         proto = 0;
         sum = 0; /* the field holds the kernel's pseudo header sum: a NIC adds it in */
     }
-    check = (uint16_t)~fold(sum_bytes(frame + csum_start, len - csum_start, sum));
+    check = inet_checksum(inet_sum(frame + csum_start, len - csum_start, sum));
     if (check == 0 && proto == 17)
         check = 0xffff; /* UDP: zero means "no checksum" (RFC 768) */
     memcpy(frame + field, &check, 2);

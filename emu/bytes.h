@@ -1,0 +1,33 @@
+/*
+ * bytes.h: big-endian (network order) fields of packets, read and written a byte at a
+ * time so that no alignment is assumed. The codecs (dns_packet.c, tap/dhcp_packet.c)
+ * share them.
+ */
+#ifndef NSEMU_BYTES_H
+#define NSEMU_BYTES_H
+
+#include <stdint.h>
+
+static inline uint16_t get16(const uint8_t *p)
+{
+    return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static inline uint32_t get32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static inline void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static inline void put32(uint8_t *p, uint32_t v)
+{
+    put16(p, (uint16_t)(v >> 16));
+    put16(p + 2, (uint16_t)v);
+}
+
+#endif /* NSEMU_BYTES_H */
