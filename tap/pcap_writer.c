@@ -80,22 +80,29 @@ static void write_fault_lines(FILE *f, uint64_t number, const char *faults)
     }
 }
 
-uint64_t pcap_writer_frame(struct pcap_writer *w, const uint8_t *frame, size_t len,
-                           const char *faults)
+void pcap_writer_hold(struct pcap_writer *w)
+{
+    pthread_mutex_lock(&w->lock);
+}
+
+void pcap_writer_release(struct pcap_writer *w)
+{
+    pthread_mutex_unlock(&w->lock);
+}
+
+uint64_t pcap_writer_frame_held(struct pcap_writer *w, const uint8_t *frame, size_t len,
+                                const char *faults)
 {
     struct pcap_pkthdr h;
-    uint64_t number;
+    uint64_t number = w->frames + 1;
 
     gettimeofday(&h.ts, NULL);
     h.len = (bpf_u_int32)len;
     h.caplen = (bpf_u_int32)(len < PCAP_WRITER_SNAPLEN ? len : PCAP_WRITER_SNAPLEN);
-    pthread_mutex_lock(&w->lock);
-    number = w->frames + 1;
     __atomic_store_n(&w->frames, number, __ATOMIC_RELAXED);
     pcap_dump((u_char *)w->dumper, &h, frame);
     if (faults != NULL)
         write_fault_lines(w->faults, number, faults);
-    pthread_mutex_unlock(&w->lock);
     return number;
 }
 

@@ -20,10 +20,14 @@ struct pcap_writer *pcap_writer_open(const char *path);
 
 /* Records one Ethernet frame, stamped with the real time, and returns its number in the
  * file (1 = first). faults is NULL or one or more lines ("frame.corrupt bit=12 dir=out",
- * separated by '\n', no final newline): each goes to the side file as
- * "NUMBER LINE". Thread-safe. */
-uint64_t pcap_writer_frame(struct pcap_writer *w, const uint8_t *frame, size_t len,
-                           const char *faults);
+ * separated by '\n', no final newline): each goes to the side file as "NUMBER LINE".
+ * The caller holds the writer (pcap_writer_hold): the wire sends a frame on and records
+ * it in one hold, so the file's order is the order frames left the wire in, across both
+ * directions. */
+void pcap_writer_hold(struct pcap_writer *w);
+uint64_t pcap_writer_frame_held(struct pcap_writer *w, const uint8_t *frame, size_t len,
+                                const char *faults);
+void pcap_writer_release(struct pcap_writer *w);
 
 /* Writes "- drop t=SECONDS details" to the side file for a frame that never left the
  * wire. Thread-safe. */

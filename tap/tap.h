@@ -45,6 +45,10 @@ int tap_ns_open_tap(enum tap_ns which, const char *name);
  * with it outside the host namespace. 0 or -errno. */
 int tap_ns_link_up(enum tap_ns which, const char *name, const uint8_t mac[6], int mtu);
 
+/* Writes value to /proc/sys/PATH as namespace which sees it ("net/ipv6/conf/eth0/
+ * disable_ipv6"). 0 or -errno. */
+int tap_ns_sysctl(enum tap_ns which, const char *path, const char *value);
+
 /* The namespace's name ("nsemu-1234-dev"); "" for HOST or one not made. */
 const char *tap_ns_name(enum tap_ns ns);
 

@@ -9,6 +9,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <pcap/pcap.h>
 #include <pthread.h>
@@ -142,6 +144,22 @@ static void parse_mac(uint8_t mac[6])
         mac[i] = (uint8_t)m[i];
 }
 
+/* Brings a TAP of the LAN up. The LAN is IPv4 (DESIGN §3): with IPv6 on, each kernel
+ * would chatter (router and neighbour solicitations, MLD reports) at times it chooses,
+ * filling the capture and drawing on the wire's random streams, so that a seed would
+ * no longer replay the same frame faults. */
+static int lan_link_up(enum tap_ns which, const char *name, const uint8_t mac[6])
+{
+    char path[96];
+    int r;
+
+    snprintf(path, sizeof(path), "net/ipv6/conf/%s/disable_ipv6", name);
+    r = tap_ns_sysctl(which, path, "1");
+    if (r < 0 && r != -ENOENT) /* ENOENT: a kernel without IPv6 */
+        return r;
+    return tap_ns_link_up(which, name, mac, TAP_MTU);
+}
+
 /* A namespace with a TAP eth0 at the far end: 10.0.2.2/24 (and for the gateway the
  * DNS server's 10.0.2.3/24, and every address local). */
 static void make_far_namespace(const char *suffix, bool gateway)
@@ -153,7 +171,7 @@ static void make_far_namespace(const char *suffix, bool gateway)
     tap.far_fd = tap_ns_open_tap(TAP_NS_FAR, "eth0");
     if (tap.far_fd < 0)
         fail("cannot open the far TAP", tap.far_fd);
-    r = tap_ns_link_up(TAP_NS_FAR, "eth0", far_mac, TAP_MTU);
+    r = lan_link_up(TAP_NS_FAR, "eth0", far_mac);
     if (r == 0)
         r = tap_rtnl_addr4(TAP_NS_FAR, "eth0", true, ipv4(TAP_GATEWAY_IP), TAP_LAN_PREFIX);
     if (r == 0 && gateway)
@@ -181,7 +199,7 @@ static void make_far_side(const char *far)
         tap.far_fd = tap_ns_open_tap(TAP_NS_HOST, name);
         if (tap.far_fd < 0)
             fail("cannot open the host TAP", tap.far_fd);
-        r = tap_ns_link_up(TAP_NS_HOST, name, far_mac, TAP_MTU);
+        r = lan_link_up(TAP_NS_HOST, name, far_mac);
         if (r == 0)
             r = tap_rtnl_addr4(TAP_NS_HOST, name, true, ipv4(TAP_GATEWAY_IP), TAP_LAN_PREFIX);
         if (r < 0)
@@ -221,7 +239,7 @@ static void tap_start(void)
     if (tap.dev_fd < 0)
         fail("cannot open the device's TAP", tap.dev_fd);
     parse_mac(mac);
-    r = tap_ns_link_up(TAP_NS_DEVICE, "eth0", mac, TAP_MTU);
+    r = lan_link_up(TAP_NS_DEVICE, "eth0", mac);
     if (r < 0)
         fail("cannot bring the device's eth0 up", r);
     knob_text(KNOB_TAP_FAR, far_text, sizeof(far_text));
@@ -259,6 +277,30 @@ static int prefix_of(struct in_addr mask)
     return (n < 32 && (m << n) != 0) ? -1 : n; /* -1: not a contiguous mask */
 }
 
+/* Announces eth0's new address (RFC 5227 §2.3: an ARP request for itself), as a
+ * device does once it has a lease: a neighbour that tried the address before (dnsmasq
+ * pings an address before offering it) would otherwise hold a failed entry for it
+ * and refuse to reach the device for a while. */
+static void announce_address(struct in_addr addr)
+{
+    struct sockaddr_ll to = {.sll_family = AF_PACKET,
+                             .sll_protocol = htons(ETH_P_ARP),
+                             .sll_halen = 6,
+                             .sll_addr = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+    uint8_t arp[28] = {0, 1, 8, 0, 6, 4, 0, 1}; /* Ethernet, IPv4, request */
+    int fd = tap_ns_socket(TAP_NS_DEVICE, AF_PACKET, SOCK_DGRAM, htons(ETH_P_ARP));
+
+    if (fd < 0)
+        return;
+    to.sll_ifindex = tap_ns_ifindex(TAP_NS_DEVICE, "eth0");
+    parse_mac(arp + 8);
+    memcpy(arp + 14, &addr, 4);
+    memcpy(arp + 24, &addr, 4); /* sender and target: the address itself */
+    if (to.sll_ifindex > 0)
+        sendto(fd, arp, sizeof(arp), 0, (struct sockaddr *)&to, sizeof(to));
+    close(fd);
+}
+
 /* eth0's address: address/prefix and a default route via router (none when 0). An
  * address already there stays, so connections survive a renewal or a comeback. The
  * renewal thread and the application's connect both come here: addr_lock keeps the
@@ -274,6 +316,8 @@ static int set_address(struct in_addr addr, int prefix, struct in_addr router)
             r = tap_rtnl_addr4(TAP_NS_DEVICE, "eth0", true, addr, prefix);
         tap.addr = addr;
         tap.prefix = r == 0 ? prefix : -1;
+        if (r == 0)
+            announce_address(addr);
     }
     if (r == 0 && router.s_addr != 0)
         r = tap_rtnl_default4(TAP_NS_DEVICE, "eth0", true, router);

@@ -244,3 +244,26 @@ int tap_ns_link_up(enum tap_ns which, const char *name, const uint8_t mac[6], in
     close(fd);
     return r;
 }
+
+int tap_ns_sysctl(enum tap_ns which, const char *path, const char *value)
+{
+    char full[256];
+    int fd, r = 0;
+
+    snprintf(full, sizeof(full), "/proc/sys/%s", path);
+    if (which != TAP_NS_HOST) {
+        r = enter(which);
+        if (r < 0)
+            return r;
+    }
+    /* /proc/sys/net shows the namespace of the thread that opens it. */
+    fd = open(full, O_WRONLY | O_CLOEXEC);
+    if (which != TAP_NS_HOST)
+        leave();
+    if (fd < 0)
+        return -errno;
+    if (write(fd, value, strlen(value)) < 0)
+        r = -errno;
+    close(fd);
+    return r;
+}

@@ -179,20 +179,28 @@ static unsigned probe_offloads(void)
 
 /* ---- leaving the wire -------------------------------------------------------------- */
 
-/* Sends one copy of a frame on and records it. faults: the side file's lines for it. */
+/* Sends one copy of a frame on and records it. faults: the side file's lines for it.
+ * With a capture, both happen under its hold: otherwise the other direction could record
+ * the answer to this frame before this frame itself (a SYN-ACK before its SYN). */
 static void wire_emit(struct direction *d, uint8_t *frame, size_t len, const char *faults)
 {
     const struct virtio_net_hdr *h = (const struct virtio_net_hdr *)frame;
 
-    if (!port_write(d->to, frame, len))
+    if (wire.capture == NULL) {
+        if (port_write(d->to, frame, len))
+            counter_add(d->counter, 1);
         return;
-    counter_add(d->counter, 1);
-    if (wire.capture == NULL)
-        return;
-    /* The copy has gone: the checksum can be completed in place for the capture. */
-    if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
-        pcap_complete_csum(frame + VNET_LEN, len - VNET_LEN, h->csum_start, h->csum_offset);
-    pcap_writer_frame(wire.capture, frame + VNET_LEN, len - VNET_LEN, faults);
+    }
+    pcap_writer_hold(wire.capture);
+    if (port_write(d->to, frame, len)) {
+        counter_add(d->counter, 1);
+        /* The copy has gone: the checksum can be completed in place for the capture. */
+        if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+            pcap_complete_csum(frame + VNET_LEN, len - VNET_LEN, h->csum_start,
+                               h->csum_offset);
+        pcap_writer_frame_held(wire.capture, frame + VNET_LEN, len - VNET_LEN, faults);
+    }
+    pcap_writer_release(wire.capture);
 }
 
 /* Sends a frame that met the faults: its copies, their lines in the event log and the
