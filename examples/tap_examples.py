@@ -253,12 +253,8 @@ MQTT_TYPES = {"1": "CONNECT", "3": "PUBLISH", "4": "PUBACK", "8": "SUBSCRIBE",
 
 
 def mqtt_in_capture(tshark, pcap):
-    """The MQTT message types tshark decodes in the capture (port 1883 is MQTT's).
-    Without TCP sequence analysis: the wire records a frame once it has passed it on,
-    so the device's ACK of a segment can land in the capture just before the segment,
-    which tshark then takes for a retransmission and leaves undecoded."""
-    p = subprocess.run([tshark, "-r", pcap, "-o", "tcp.analyze_sequence_numbers:FALSE",
-                        "-Y", "mqtt", "-T", "fields", "-e", "mqtt.msgtype"],
+    """The MQTT message types tshark decodes in the capture (port 1883 is MQTT's)."""
+    p = subprocess.run([tshark, "-r", pcap, "-Y", "mqtt", "-T", "fields", "-e", "mqtt.msgtype"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
     require(p.returncode == 0, f"tshark -r {pcap}: {p.stderr.decode(errors='replace')}")
     return [t for line in p.stdout.decode().split() for t in line.split(",")]
@@ -351,8 +347,8 @@ def device_namespace(nsemu_pid):
 
 def start_dnsmasq(procs, tmp, ns):
     """dnsmasq in the peer namespace, leasing DEVICE_IP: DHCP only (port 0: no DNS).
-    --no-ping: dnsmasq's check that the address is free ARPs for it in vain, and the
-    peer's kernel would then refuse to reach the device for a while (neighbour FAILED)."""
+    dnsmasq pings the address before offering it; the device's announcement of its new
+    address then fixes the peer's failed neighbour entry (RFC 5227)."""
     deadline = time.monotonic() + START_TIMEOUT_S
     while f"inet {GATEWAY}/24" not in subprocess.run(
             ["ip", "-n", ns, "-4", "addr", "show", "eth0"], stdout=subprocess.PIPE,
@@ -363,7 +359,7 @@ def start_dnsmasq(procs, tmp, ns):
         ["ip", "netns", "exec", ns, tool("dnsmasq", "dnsmasq-base"), "--no-daemon",
          "--conf-file=/dev/null", "--port=0", "--interface=eth0", "--bind-interfaces",
          f"--dhcp-range={DEVICE_IP},{DEVICE_IP},255.255.255.0,10m",
-         f"--dhcp-option=option:router,{GATEWAY}", "--dhcp-authoritative", "--no-ping",
+         f"--dhcp-option=option:router,{GATEWAY}", "--dhcp-authoritative",
          f"--dhcp-leasefile={tmp}/leases", "--pid-file", "--user=root",
          "--log-facility=-"], "[dnsmasq]")
     return proc, lines
