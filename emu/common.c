@@ -4,6 +4,8 @@
  */
 #include "common.h"
 
+#include <signal.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -57,4 +59,21 @@ void sleep_ms(long ms)
 
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
+}
+
+int nsemu_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg, bool detached)
+{
+    pthread_attr_t attr;
+    sigset_t all, old;
+    int err;
+
+    pthread_attr_init(&attr);
+    if (detached)
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old); /* the new thread inherits the mask */
+    err = pthread_create(thread, &attr, fn, arg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&attr);
+    return err;
 }

@@ -5,6 +5,7 @@
 #ifndef NSEMU_COMMON_H
 #define NSEMU_COMMON_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -28,6 +29,12 @@ int deadline_left(const struct deadline *d);
 
 /* Sleeps the calling thread ms milliseconds (signals do not cut it short). */
 void sleep_ms(long ms);
+
+/* Starts one of nsemu's own threads (the stack thread, the wire, the gateway, DHCP
+ * renewal, an interface coming back): it takes no signals, which belong to the device
+ * program. Detached threads free themselves; otherwise the caller joins *thread.
+ * 0 or an errno value. */
+int nsemu_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg, bool detached);
 
 /* Prints "nsemu: <message>" style configuration errors (DESIGN §5) and exits 2. */
 void config_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

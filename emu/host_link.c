@@ -105,9 +105,10 @@ static nsapi_error_t host_up(struct network_interface *ni)
     return NSAPI_ERROR_OK;
 }
 
-static void host_down(struct network_interface *ni)
+static void host_down(struct network_interface *ni, bool graceful)
 {
     (void)ni;
+    (void)graceful;
 }
 
 static uint16_t *sockaddr_port(struct sockaddr_storage *ss)

@@ -29,7 +29,10 @@ struct link_ops {
     int (*socket)(int family, int type);
     /* Brings ni up (addresses, DHCP); runs on the caller's thread; NSAPI error. */
     nsapi_error_t (*up)(struct network_interface *ni);
-    void (*down)(struct network_interface *ni);
+    /* Takes ni down. graceful: the application disconnected (the link may say goodbye:
+     * a DHCP RELEASE); else ni lost its link (its AP went, a connect failed late, it was
+     * deleted) and down may run on the stack thread, so it must not wait. */
+    void (*down)(struct network_interface *ni, bool graceful);
     /* Rewrites the address a device socket binds to (DESIGN §3's binding rule and port
      * offset); returns the port the device asked for, for its own view. */
     void (*bind_address)(struct network_interface *ni, struct sockaddr_storage *ss);

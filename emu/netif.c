@@ -120,6 +120,9 @@ void netif_delete(struct network_interface *ni)
     pthread_mutex_unlock(&ni->lock);
     if (netif_is_up(ni))
         netif_disconnect(ni);
+    /* Down or not, the link may still hold something for it (the tap link's eth0 and
+     * DHCP client, kept through a cable outage). */
+    device_link()->down(ni, false);
     netif_attach(ni, NULL, NULL);
     netif_unref(ni);
 }
@@ -247,6 +250,7 @@ nsapi_error_t netif_connect(struct network_interface *ni)
 {
     struct connect_end e = {ni, NSAPI_ERROR_OK, false};
     nsapi_error_t r;
+    bool link_up;
 
     if (ni->kind == NETIF_WIFI) {
         r = wifi_check_credentials(ni); /* no SSID, a password of the wrong length */
@@ -265,7 +269,10 @@ nsapi_error_t netif_connect(struct network_interface *ni)
         e.r = wifi_associate(ni);
     if (e.r == NSAPI_ERROR_OK)
         e.r = device_link()->up(ni);
+    link_up = e.r == NSAPI_ERROR_OK;
     stack_run_sync(connect_end_on_loop, &e);
+    if (link_up && e.r != NSAPI_ERROR_OK)
+        device_link()->down(ni, false); /* the AP or the cable went while DHCP ran */
     return e.r;
 }
 
@@ -276,10 +283,12 @@ nsapi_error_t netif_disconnect(struct network_interface *ni)
     pthread_mutex_lock(&ni->lock);
     ni->resume = false; /* down on purpose: the cable coming back does not bring it up */
     pthread_mutex_unlock(&ni->lock);
+    if (stack_on_loop_thread())
+        return NSAPI_ERROR_WOULD_BLOCK; /* disconnecting may block; callbacks must not */
     r = claim(ni, false);
     if (r != NSAPI_ERROR_OK)
         return r;
-    device_link()->down(ni);
+    device_link()->down(ni, true);
     if (ni->kind == NETIF_WIFI) {
         /* Leaving the AP ends every connection through it, as WiFi modules do. */
         wifi_leave(ni, "disconnect");
@@ -312,7 +321,7 @@ void netif_wifi_lost(struct network_interface *ni)
     pthread_mutex_unlock(&ni->lock);
     /* Sockets first, so the DISCONNECTED callback already finds them dead. */
     sock_kill_interface(ni, -ECONNRESET, "wifi lost");
-    device_link()->down(ni);
+    device_link()->down(ni, false);
     clear_addresses(ni);
     if (was_up)
         set_status(ni, NSAPI_STATUS_DISCONNECTED);
@@ -411,11 +420,17 @@ static void *resume_interface(void *arg)
     struct connect_end e = {ni, NSAPI_ERROR_OK, true};
 
     if (!device_link_down() && claim(ni, true) == NSAPI_ERROR_OK) {
-        if (ni->kind == NETIF_WIFI && !wifi_associated(ni))
+        bool link_up = false;
+
+        if (ni->kind == NETIF_WIFI && !wifi_associated(ni)) {
             e.r = NSAPI_ERROR_NO_SSID; /* its AP went while the cable was out */
-        else
+        } else {
             e.r = device_link()->up(ni);
+            link_up = e.r == NSAPI_ERROR_OK;
+        }
         stack_run_sync(connect_end_on_loop, &e);
+        if (link_up && e.r != NSAPI_ERROR_OK)
+            device_link()->down(ni, false);
     }
     netif_unref(ni);
     return NULL;
@@ -446,12 +461,22 @@ void netif_link_changed(bool up)
         if (!up) {
             set_status(list[i], NSAPI_STATUS_DISCONNECTED);
             netif_unref(list[i]);
-        } else if (pthread_create(&thread, NULL, resume_interface, list[i]) == 0) {
-            pthread_detach(thread); /* it drops the reference */
+        } else if (nsemu_thread_start(&thread, resume_interface, list[i], true) == 0) {
+            /* it drops the reference */
         } else {
             netif_unref(list[i]);
         }
     }
+}
+
+/* netif_address_lost's thread: the status first, then one try at coming back. */
+static void *address_lost(void *arg)
+{
+    struct network_interface *ni = arg;
+
+    clear_addresses(ni);
+    set_status(ni, NSAPI_STATUS_DISCONNECTED);
+    return resume_interface(ni); /* drops the reference */
 }
 
 void netif_address_lost(struct network_interface *ni)
@@ -466,10 +491,8 @@ void netif_address_lost(struct network_interface *ni)
     }
     ni->refs++;
     pthread_mutex_unlock(&ni->lock);
-    clear_addresses(ni);
-    set_status(ni, NSAPI_STATUS_DISCONNECTED);
-    if (pthread_create(&thread, NULL, resume_interface, ni) == 0)
-        pthread_detach(thread); /* it drops the reference */
-    else
+    /* On a thread of its own: the caller (the link's DHCP client) must not wait for the
+     * status callback, which runs on the stack thread. */
+    if (nsemu_thread_start(&thread, address_lost, ni, true) != 0)
         netif_unref(ni);
 }

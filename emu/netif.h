@@ -85,9 +85,9 @@ long netif_dhcp_mode(struct network_interface *ni);
 void netif_wifi_lost(struct network_interface *ni);
 
 /* The link lost ni's address by itself (a DHCP lease expired, or a renewal was
- * refused): ni reports DISCONNECTED, then asks again once, on a thread of its own, as
+ * refused): on a thread of its own, ni reports DISCONNECTED, then asks again once, as
  * when the cable returns (GLOBAL_UP again, or it stays down until the application
- * connects). Call it from any thread but the stack thread. */
+ * connects). Does not wait. */
 void netif_address_lost(struct network_interface *ni);
 
 /* Copies the device-side source addresses of ni. */

@@ -6,12 +6,12 @@
 #include "stack.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "config.h"
 #include "device.h"
 #include "eventlog.h"
@@ -123,9 +123,6 @@ void stack_run_sync(void (*fn)(void *), void *arg)
 
 static void start_library(void)
 {
-    pthread_attr_t attr;
-    sigset_t all, old;
-
     const struct config *cfg = config_get();
 
     eventlog_open(cfg->log, cfg->seed);
@@ -147,17 +144,10 @@ static void start_library(void)
     }
     timeline_start(&stack.loop, cfg);
     shaper_knob_changed(); /* shaping knobs on from the start */
-    /* The stack thread takes no signals: they belong to the device program. */
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&stack.thread, &attr, loop_main, NULL) != 0) {
+    if (nsemu_thread_start(&stack.thread, loop_main, NULL, true) != 0) {
         fprintf(stderr, "nsemu: cannot start the stack thread\n");
         exit(2);
     }
-    pthread_attr_destroy(&attr);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
     atomic_store(&started, true);
 }
 

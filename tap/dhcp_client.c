@@ -618,7 +618,7 @@ nsapi_error_t dhcp_client_start(const struct dhcp_client_cfg *cfg, struct dhcp_l
         goto fail;
     c->bound = true;
     log_lease(&c->lease);
-    r = -pthread_create(&c->thread, NULL, renew_main, c);
+    r = -nsemu_thread_start(&c->thread, renew_main, c, false);
     if (r < 0) {
         cfg->apply(NULL, cfg->ctx);
         goto fail;

@@ -16,7 +16,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 #include <uv.h>
 
 #include "addr.h"
+#include "common.h"
 #include "config.h"
 #include "dhcp.h"
 #include "dns_packet.h"
@@ -801,7 +801,6 @@ static int servers_open(void)
 
 int gateway_start(void)
 {
-    sigset_t all, old;
     int r;
 
     gw.dhcp.fd = gw.dns.fd = -1;
@@ -814,11 +813,7 @@ int gateway_start(void)
     r = servers_open();
     if (r != 0)
         goto fail_servers;
-    /* The gateway's thread takes no signals: they belong to the device program. */
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    r = -pthread_create(&gw.thread, NULL, gateway_main, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    r = -nsemu_thread_start(&gw.thread, gateway_main, NULL, false);
     if (r != 0)
         goto fail_servers;
     gw.running = true;

@@ -115,14 +115,25 @@ void pcap_writer_drop(struct pcap_writer *w, const char *details)
     pthread_mutex_unlock(&w->lock);
 }
 
+static void flush_held(struct pcap_writer *w)
+{
+    pcap_dump_flush(w->dumper);
+    fflush(w->faults);
+    __atomic_store_n(&w->flushed, w->frames, __ATOMIC_RELAXED);
+}
+
 void pcap_writer_flush(struct pcap_writer *w)
 {
     if (pthread_mutex_trylock(&w->lock) != 0)
         return;
-    pcap_dump_flush(w->dumper);
-    fflush(w->faults);
-    __atomic_store_n(&w->flushed, w->frames, __ATOMIC_RELAXED);
+    flush_held(w);
     pthread_mutex_unlock(&w->lock);
+}
+
+void pcap_writer_hold_flushed(struct pcap_writer *w)
+{
+    pthread_mutex_lock(&w->lock);
+    flush_held(w);
 }
 
 void pcap_writer_idle(struct pcap_writer *w)

@@ -28,6 +28,8 @@ void pcap_writer_hold(struct pcap_writer *w);
 uint64_t pcap_writer_frame_held(struct pcap_writer *w, const uint8_t *frame, size_t len,
                                 const char *faults);
 void pcap_writer_release(struct pcap_writer *w);
+/* Holds the writer with both files flushed (before a fork: see wire.c). */
+void pcap_writer_hold_flushed(struct pcap_writer *w);
 
 /* Writes "- drop t=SECONDS details" to the side file for a frame that never left the
  * wire. Thread-safe. */

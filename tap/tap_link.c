@@ -40,18 +40,24 @@ static struct {
     enum far_kind far;
     int dev_fd, far_fd;
     pcap_t *far_pcap;
-    /* The interface holding eth0's address now, its DHCP client and lease. */
-    pthread_mutex_t lock;
+    /* One eth0, held by the interface that came up last. up_lock makes a whole bring-up
+     * (DHCP included) one step, so two interfaces connecting at once take turns; lock
+     * guards holder (referenced while it holds eth0), its DHCP client and lease, and is
+     * never held while waiting. */
+    pthread_mutex_t up_lock, lock;
     struct network_interface *holder;
     struct dhcp_client *client;
     struct dhcp_lease lease;
     bool leased;
-    /* What eth0 has (prefix -1: nothing), guarded by addr_lock. */
+    /* What eth0 has (prefix -1: nothing) and for which interface, guarded by addr_lock:
+     * a late clean-up for one interface never removes the next one's address. */
     pthread_mutex_t addr_lock;
-    struct in_addr addr;
+    const struct network_interface *addr_owner;
+    struct in_addr addr, router;
     int prefix;
 } tap = {.dev_fd = -1,
          .far_fd = -1,
+         .up_lock = PTHREAD_MUTEX_INITIALIZER,
          .lock = PTHREAD_MUTEX_INITIALIZER,
          .addr_lock = PTHREAD_MUTEX_INITIALIZER,
          .prefix = -1};
@@ -64,7 +70,9 @@ long tap_dhcp_mode(void)
     long mode;
 
     pthread_mutex_lock(&tap.lock);
-    ni = tap.holder != NULL && netif_try_ref(tap.holder) ? tap.holder : NULL;
+    ni = tap.holder;
+    if (ni != NULL)
+        netif_ref(ni); /* the holder's own reference keeps it alive meanwhile */
     pthread_mutex_unlock(&tap.lock);
     if (ni == NULL)
         return knob_int(KNOB_ETHERNET_DHCP);
@@ -107,7 +115,8 @@ static const int cleanup_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE,
  * end it as it would have ended (the TAPs go with the process). */
 static void on_fatal_signal(int sig)
 {
-    wire_flush(); /* stdio: not async-signal-safe, but the process ends right after */
+    if (getpid() == tap.owner)
+        wire_flush(); /* stdio: not async-signal-safe, but the process ends right after */
     remove_namespaces();
     signal(sig, SIG_DFL);
     raise(sig);
@@ -178,6 +187,13 @@ static void make_far_namespace(const char *suffix, bool gateway)
         r = tap_rtnl_addr4(TAP_NS_FAR, "eth0", true, ipv4(TAP_DNS_IP), TAP_LAN_PREFIX);
     if (r == 0 && gateway)
         r = tap_rtnl_local_all(TAP_NS_FAR);
+    /* Other UDP is dropped (DESIGN §3), not refused: with every address local, the
+     * kernel would answer it with ICMP port unreachable. No budget, no such messages
+     * (ICMP of the types in icmp_ratemask, the unreachables among them). */
+    if (r == 0 && gateway)
+        r = tap_ns_sysctl(TAP_NS_FAR, "net/ipv4/icmp_msgs_per_sec", "0");
+    if (r == 0 && gateway)
+        r = tap_ns_sysctl(TAP_NS_FAR, "net/ipv4/icmp_msgs_burst", "0");
     if (r < 0)
         fail("cannot set up the far namespace", r);
 }
@@ -305,11 +321,13 @@ static void announce_address(struct in_addr addr)
  * address already there stays, so connections survive a renewal or a comeback. The
  * renewal thread and the application's connect both come here: addr_lock keeps the
  * record of what eth0 has and what it really has together. */
-static int set_address(struct in_addr addr, int prefix, struct in_addr router)
+static int set_address(const struct network_interface *ni, struct in_addr addr, int prefix,
+                       struct in_addr router)
 {
     int r = 0;
 
     pthread_mutex_lock(&tap.addr_lock);
+    tap.addr_owner = ni;
     if (tap.prefix < 0 || addr.s_addr != tap.addr.s_addr || prefix != tap.prefix) {
         r = tap_rtnl_flush4(TAP_NS_DEVICE, "eth0");
         if (r == 0)
@@ -321,15 +339,24 @@ static int set_address(struct in_addr addr, int prefix, struct in_addr router)
     }
     if (r == 0 && router.s_addr != 0)
         r = tap_rtnl_default4(TAP_NS_DEVICE, "eth0", true, router);
+    else if (r == 0 && tap.router.s_addr != 0) /* a renewal that brought no router */
+        r = tap_rtnl_default4(TAP_NS_DEVICE, "eth0", false, tap.router);
+    if (r == 0)
+        tap.router = router;
     pthread_mutex_unlock(&tap.addr_lock);
     return r;
 }
 
-static void clear_address(void)
+/* Removes eth0's address, if it is still ni's. */
+static void clear_address(const struct network_interface *ni)
 {
     pthread_mutex_lock(&tap.addr_lock);
-    tap_rtnl_flush4(TAP_NS_DEVICE, "eth0");
-    tap.prefix = -1;
+    if (tap.addr_owner == ni) {
+        tap_rtnl_flush4(TAP_NS_DEVICE, "eth0"); /* its routes go with it */
+        tap.prefix = -1;
+        tap.router.s_addr = 0;
+        tap.addr_owner = NULL;
+    }
     pthread_mutex_unlock(&tap.addr_lock);
 }
 
@@ -358,7 +385,7 @@ static int apply_lease(const struct dhcp_lease *lease, void *ctx)
         pthread_mutex_lock(&tap.lock);
         tap.leased = false;
         pthread_mutex_unlock(&tap.lock);
-        clear_address();
+        clear_address(ni);
         eventlog("tap lease gone: eth0 has no address");
         netif_address_lost(ni);
         return 0;
@@ -366,7 +393,7 @@ static int apply_lease(const struct dhcp_lease *lease, void *ctx)
     prefix = prefix_of(lease->mask);
     if (prefix < 1)
         return -EINVAL;
-    r = set_address(lease->addr, prefix, lease->router);
+    r = set_address(ni, lease->addr, prefix, lease->router);
     if (r < 0)
         return r;
     pthread_mutex_lock(&tap.lock);
@@ -377,18 +404,30 @@ static int apply_lease(const struct dhcp_lease *lease, void *ctx)
     return 0;
 }
 
-/* Stops the DHCP client running for eth0, if any (not under tap.lock: it waits for the
- * renewal thread, which takes it). */
-static void stop_client(bool release)
+/* Gives eth0 to ni (NULL: to nobody), stopping the previous holder's DHCP client. The
+ * previous holder's address goes unless ni is that same interface coming back, whose
+ * connections should live on if DHCP grants the address again. Not under tap.lock
+ * while it waits for the client's renewal thread, which takes it. */
+static void hand_eth0(struct network_interface *ni, bool graceful)
 {
+    struct network_interface *was;
     struct dhcp_client *c;
 
+    if (ni != NULL)
+        netif_ref(ni);
     pthread_mutex_lock(&tap.lock);
+    was = tap.holder;
     c = tap.client;
+    tap.holder = ni;
     tap.client = NULL;
+    tap.leased = false;
     pthread_mutex_unlock(&tap.lock);
     if (c != NULL)
-        dhcp_client_stop(c, release);
+        dhcp_client_stop(c, graceful);
+    if (was != NULL && was != ni)
+        clear_address(was);
+    if (was != NULL)
+        netif_unref(was);
 }
 
 static nsapi_error_t up_static(struct network_interface *ni)
@@ -409,7 +448,7 @@ static nsapi_error_t up_static(struct network_interface *ni)
     prefix = prefix_of(m);
     if (prefix < 1)
         return NSAPI_ERROR_PARAMETER;
-    r = set_address(a, prefix, g);
+    r = set_address(ni, a, prefix, g);
     if (r < 0) {
         eventlog("tap static ip=%s failed: %s", ip, strerror(-r));
         return NSAPI_ERROR_DEVICE_ERROR;
@@ -422,7 +461,7 @@ static nsapi_error_t up_static(struct network_interface *ni)
 static nsapi_error_t tap_up(struct network_interface *ni)
 {
     struct dhcp_client_cfg cfg = {.apply = apply_lease, .ctx = ni};
-    struct dhcp_client *client;
+    struct dhcp_client *client = NULL;
     struct dhcp_lease lease;
     nsapi_error_t r;
     bool dhcp;
@@ -430,42 +469,37 @@ static nsapi_error_t tap_up(struct network_interface *ni)
     pthread_mutex_lock(&ni->lock);
     dhcp = ni->dhcp;
     pthread_mutex_unlock(&ni->lock);
-    /* One cable, one eth0: the interface coming up takes it over (a comeback after the
-     * cable returned asks DHCP again, keeping the address if it is granted again). */
-    stop_client(false);
-    pthread_mutex_lock(&tap.lock);
-    tap.holder = ni;
-    tap.leased = false;
-    pthread_mutex_unlock(&tap.lock);
-    if (!dhcp)
-        return up_static(ni);
-    parse_mac(cfg.mac);
-    cfg.timeout_ms = knob_int(KNOB_DEVICE_DHCP_TIMEOUT_MS);
-    cfg.seed = config_get()->seed;
-    r = dhcp_client_start(&cfg, &lease, &client);
-    if (r != NSAPI_ERROR_OK)
-        return r;
+    pthread_mutex_lock(&tap.up_lock);
+    hand_eth0(ni, false);
+    if (dhcp) {
+        parse_mac(cfg.mac);
+        cfg.timeout_ms = knob_int(KNOB_DEVICE_DHCP_TIMEOUT_MS);
+        cfg.seed = config_get()->seed;
+        r = dhcp_client_start(&cfg, &lease, &client);
+    } else {
+        r = up_static(ni);
+    }
     pthread_mutex_lock(&tap.lock);
     tap.client = client;
     pthread_mutex_unlock(&tap.lock);
-    return NSAPI_ERROR_OK;
+    if (r != NSAPI_ERROR_OK)
+        hand_eth0(NULL, false); /* a comeback that failed must not keep the old address */
+    pthread_mutex_unlock(&tap.up_lock);
+    return r;
 }
 
-static void tap_down(struct network_interface *ni)
+/* Never waits for a bring-up (it may run on the stack thread): if another interface
+ * holds eth0 by now, there is nothing of ni's left to take down. */
+static void tap_down(struct network_interface *ni, bool graceful)
 {
     bool holder;
 
     pthread_mutex_lock(&tap.lock);
     holder = tap.holder == ni;
-    if (holder) {
-        tap.holder = NULL;
-        tap.leased = false;
-    }
     pthread_mutex_unlock(&tap.lock);
-    if (!holder)
-        return;
-    stop_client(true);
-    clear_address();
+    if (holder)
+        hand_eth0(NULL, graceful);
+    clear_address(ni);
 }
 
 static void tap_bind_address(struct network_interface *ni, struct sockaddr_storage *ss)
@@ -484,8 +518,11 @@ static bool tap_source_for(struct network_interface *ni, const struct sockaddr *
     return false; /* its own routing table chooses */
 }
 
+/* The lease's DNS servers. Without a lease (set_network) on the built-in gateway's LAN,
+ * its DNS server 10.0.2.3, which is always there, as QEMU's user network has it. */
 static int tap_dhcp_dns_servers(struct network_interface *ni, struct addr_port *out, int max)
 {
+    struct in_addr gateway_dns = ipv4(TAP_DNS_IP);
     int n = 0;
 
     pthread_mutex_lock(&tap.lock);
@@ -495,6 +532,10 @@ static int tap_dhcp_dns_servers(struct network_interface *ni, struct addr_port *
             memcpy(out[n].addr.bytes, &tap.lease.dns[i], 4);
             out[n].port = 53;
         }
+    } else if (tap.far == FAR_GATEWAY && max > 0) {
+        out[n].addr.version = NSAPI_IPv4;
+        memcpy(out[n].addr.bytes, &gateway_dns, 4);
+        out[n++].port = 53;
     }
     pthread_mutex_unlock(&tap.lock);
     return n;

@@ -26,7 +26,6 @@
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "config.h"
 #include "device.h"
 #include "eventlog.h"
@@ -99,7 +99,7 @@ struct direction {
 static struct {
     struct wire_port dev, far;
     struct direction dirs[DIR_COUNT];
-    struct pcap_writer *capture; /* NULL: no capture */
+    struct pcap_writer *_Atomic capture; /* NULL: no capture */
     int stop_fd;                 /* readable once wire_stop was called */
     unsigned offloads;           /* TUNSETOFFLOAD flags of offload mode */
     pthread_mutex_t mode_lock;   /* serializes mode switches */
@@ -510,16 +510,10 @@ static int direction_init(struct direction *d, int index, const struct wire_port
     return 0;
 }
 
-/* Starts a direction's thread with every signal blocked: signals are the program's. */
 static int direction_start(struct direction *d)
 {
-    sigset_t all, old;
-    int err;
+    int err = nsemu_thread_start(&d->thread, wire_run, d, false);
 
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    err = pthread_create(&d->thread, NULL, wire_run, d);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (err != 0)
         return -err;
     pthread_setname_np(d->thread, d->name[0] == 'o' ? "nsemu-wire-out" : "nsemu-wire-in");
@@ -549,6 +543,33 @@ static void wire_apply_mode(bool force)
             eventfd_write(wire.dirs[i].kick_fd, 1);
 }
 
+/* fork() copies the capture's stdio buffers into the child, whose exit() would write
+ * them into the file a second time. The parent flushes them before the fork, holding
+ * the writer so no frame slips in between; the child keeps its hands off. */
+static void fork_prepare(void)
+{
+    struct pcap_writer *w = atomic_load(&wire.capture);
+
+    if (w != NULL)
+        pcap_writer_hold_flushed(w);
+}
+
+static void fork_parent(void)
+{
+    struct pcap_writer *w = atomic_load(&wire.capture);
+
+    if (w != NULL)
+        pcap_writer_release(w);
+}
+
+static void fork_child(void)
+{
+    struct pcap_writer *w = atomic_exchange(&wire.capture, NULL);
+
+    if (w != NULL)
+        pcap_writer_release(w); /* and forgotten: the parent's, not the child's */
+}
+
 int wire_start(const struct wire_port *dev, const struct wire_port *far, const char *pcap_path)
 {
     char errbuf[PCAP_ERRBUF_SIZE];
@@ -562,9 +583,12 @@ int wire_start(const struct wire_port *dev, const struct wire_port *far, const c
     if (wire.stop_fd < 0)
         return -errno;
     if (pcap_path != NULL && pcap_path[0] != '\0') {
-        wire.capture = pcap_writer_open(pcap_path);
-        if (wire.capture == NULL)
+        struct pcap_writer *w = pcap_writer_open(pcap_path);
+
+        if (w == NULL)
             return -errno;
+        atomic_store(&wire.capture, w);
+        pthread_atfork(fork_prepare, fork_parent, fork_child);
     }
     if (far->pcap != NULL && (pcap_setnonblock(far->pcap, 1, errbuf) < 0 ||
                               pcap_setdirection(far->pcap, PCAP_D_IN) < 0))
@@ -600,8 +624,10 @@ void wire_knob_changed(int knob)
 
 void wire_flush(void)
 {
-    if (atomic_load(&wire.started) && wire.capture != NULL)
-        pcap_writer_flush(wire.capture);
+    struct pcap_writer *w = atomic_load(&wire.capture);
+
+    if (atomic_load(&wire.started) && w != NULL)
+        pcap_writer_flush(w);
 }
 
 void wire_set_carrier(bool up)
@@ -647,6 +673,7 @@ void wire_stop(void)
         pcap_writer_flush(wire.capture); /* a thread may still hold it: only flush */
         return;
     }
-    pcap_writer_close(wire.capture);
-    wire.capture = NULL;
+    /* Out of sight first: a signal handled on another thread meanwhile must not flush
+     * a writer being freed. */
+    pcap_writer_close(atomic_exchange(&wire.capture, NULL));
 }
