@@ -17,6 +17,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -320,7 +321,22 @@ static long left_ms(uint64_t deadline)
 {
     uint64_t now = now_ms();
 
-    return now >= deadline ? 0 : (long)(deadline - now);
+    if (now >= deadline)
+        return 0;
+    return deadline - now > (uint64_t)LONG_MAX ? LONG_MAX : (long)(deadline - now);
+}
+
+/* Waits until at_ms; false when stopped first. */
+static bool sleep_until(struct dhcp_client *c, uint64_t at_ms)
+{
+    struct pollfd p = {.fd = c->wake, .events = POLLIN};
+    long left;
+
+    while ((left = left_ms(at_ms)) > 0) {
+        if (poll(&p, 1, left > 600000 ? 600000 : (int)left) > 0)
+            return false;
+    }
+    return true;
 }
 
 /* Sends msg and retransmits it with backoff until a reply (see wait_reply) comes, or
@@ -337,9 +353,13 @@ static int exchange(struct dhcp_client *c, const struct dhcp_msg_info *msg, unsi
 
         if (left == 0)
             return 0;
-        r = send_msg(c, msg, bcast);
-        if (r < 0)
-            return r;
+        /* A send that fails now (ENOBUFS, the carrier out) is a message lost on the way:
+         * the next try comes as for an unanswered one. */
+        if (send_msg(c, msg, bcast) < 0) {
+            if (!sleep_until(c, now_ms() + (uint64_t)(wait < left ? wait : left)))
+                return -ECANCELED;
+            continue;
+        }
         r = wait_reply(c, msg->xid, want, server, wait < left ? wait : left, reply);
         if (r != 0)
             return r;
@@ -485,28 +505,13 @@ static int renew_phase(struct dhcp_client *c, bool rebind)
     }
 }
 
-/* Waits until at_ms; false when stopped first. */
-static bool sleep_until(struct dhcp_client *c, uint64_t at_ms)
-{
-    struct pollfd p = {.fd = c->wake, .events = POLLIN};
-    long left;
-
-    while ((left = left_ms(at_ms)) > 0) {
-        if (poll(&p, 1, left > 600000 ? 600000 : (int)left) > 0)
-            return false;
-    }
-    return true;
-}
-
 static void *renew_main(void *arg)
 {
     struct dhcp_client *c = arg;
     int r;
 
-    if (c->lease.lease_s == LEASE_INFINITE) {
-        sleep_until(c, UINT64_MAX);
-        return NULL;
-    }
+    if (c->lease.lease_s == LEASE_INFINITE)
+        return NULL; /* nothing ever to renew */
     for (;;) {
         if (!sleep_until(c, lease_point_ms(c, c->lease.t1_s)))
             return NULL;

@@ -15,6 +15,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,7 @@
 #define DNS_TTL_S       60
 #define LISTEN_BACKLOG  64
 #define POOL_SIZE       240 /* 10.0.2.15 .. 10.0.2.254 */
+#define UDP_SESSIONS_MAX 256 /* device sources served at once by all UDP forwards */
 
 /* A socket the gateway serves on: DHCP, DNS, or one forward. */
 struct server {
@@ -101,6 +103,8 @@ static struct {
     int nforwards;
     struct held *held;
     struct tcp_session *sessions;
+    int nudp;       /* UDP forward sessions open, at most UDP_SESSIONS_MAX */
+    int reserve_fd; /* given up to accept a connection when out of descriptors */
 } gw;
 
 static const char *proto_name(const struct config_forward *f)
@@ -392,7 +396,7 @@ static void tcp_close(struct tcp_session *s, const char *why)
         return;
     s->closing = true;
     if (why != NULL)
-            eventlog("gateway forward tcp:%u %s up=%llu down=%llu", s->fwd->port, why,
+        eventlog("gateway forward tcp:%u %s up=%llu down=%llu", s->fwd->port, why,
                  (unsigned long long)s->bytes[DEV], (unsigned long long)s->bytes[HOST]);
     session_unlink(s);
     for (int i = 0; i < 2; i++)
@@ -596,10 +600,23 @@ static void tcp_acceptable(uv_poll_t *p, int status, int events)
     for (;;) {
         int fd = accept4(sv->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-        if (fd >= 0)
+        if (fd >= 0) {
             tcp_splice(sv->fwd, fd);
-        else if (errno != ECONNABORTED && errno != EINTR)
+        } else if ((errno == EMFILE || errno == ENFILE) && gw.reserve_fd >= 0) {
+            /* Out of descriptors: the connection would stay queued and the listener
+             * readable for ever (libuv polls level-triggered: a busy loop). Give up the
+             * reserve to take it and reset it, as a full host would (libuv's trick). */
+            close(gw.reserve_fd);
+            fd = accept4(sv->fd, NULL, NULL, SOCK_CLOEXEC);
+            if (fd >= 0) {
+                eventlog("gateway forward tcp:%u reset: out of file descriptors", sv->fwd->port);
+                reset_on_close(fd);
+                close(fd);
+            }
+            gw.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        } else if (errno != ECONNABORTED && errno != EINTR) {
             return; /* EAGAIN: the queue is empty */
+        }
     }
 }
 
@@ -613,6 +630,7 @@ static void udp_session_closed(uv_handle_t *h)
         return;
     close(u->fd);
     free(u);
+    gw.nudp--;
 }
 
 static void udp_session_close(struct udp_session *u)
@@ -671,6 +689,10 @@ static struct udp_session *udp_session_new(struct server *sv, const struct socka
 
     if (u == NULL)
         return NULL;
+    if (gw.nudp >= UDP_SESSIONS_MAX) { /* each holds a descriptor until idle */
+        free(u);
+        return NULL;
+    }
     u->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (u->fd < 0 || connect(u->fd, (struct sockaddr *)&ss, len) != 0) {
         if (u->fd >= 0)
@@ -688,6 +710,7 @@ static struct udp_session *udp_session_new(struct server *sv, const struct socka
     uv_timer_start(&u->idle, udp_idle, UDP_IDLE_MS, UDP_IDLE_MS);
     u->next = sv->sessions;
     sv->sessions = u;
+    gw.nudp++;
     inet_ntop(AF_INET, &dev->sin_addr, ip, sizeof(ip));
     eventlog("gateway forward udp:%u open from=%s", f->port, ip);
     return u;
@@ -804,6 +827,7 @@ int gateway_start(void)
     int r;
 
     gw.dhcp.fd = gw.dns.fd = -1;
+    gw.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     r = uv_loop_init(&gw.loop);
     if (r != 0)
         return r;
@@ -839,4 +863,7 @@ void gateway_stop(void)
     uv_loop_close(&gw.loop);
     dhcp_server_free(gw.dhcp_logic);
     gw.dhcp_logic = NULL;
+    if (gw.reserve_fd >= 0)
+        close(gw.reserve_fd);
+    gw.reserve_fd = -1;
 }

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common.h"
+
 struct nl_req {
     struct nlmsghdr h;
     union {
@@ -139,14 +141,19 @@ int tap_rtnl_flush4(enum tap_ns ns, const char *ifname)
             struct ifaddrmsg *ifa = NLMSG_DATA(h);
             int len = (int)IFA_PAYLOAD(h);
 
-            if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+            if (h->nlmsg_type == NLMSG_ERROR) {
+                err = ((const struct nlmsgerr *)NLMSG_DATA(h))->error;
+                done = true;
+                break;
+            }
+            if (h->nlmsg_type == NLMSG_DONE) {
                 done = true;
                 break;
             }
             if (h->nlmsg_type != RTM_NEWADDR || ifa->ifa_index != (unsigned)ifindex)
                 continue;
             for (struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
-                if (a->rta_type == IFA_LOCAL && nfound < 16) {
+                if (a->rta_type == IFA_LOCAL && nfound < (int)ARRAY_SIZE(found)) {
                     memcpy(&found[nfound], RTA_DATA(a), sizeof(found[0]));
                     prefixes[nfound++] = ifa->ifa_prefixlen;
                 }
@@ -156,7 +163,8 @@ int tap_rtnl_flush4(enum tap_ns ns, const char *ifname)
     close(fd);
     for (int i = 0; i < nfound && err == 0; i++)
         err = tap_rtnl_addr4(ns, ifname, false, found[i], prefixes[i]);
-    return err;
+    /* A full batch: there may be more. */
+    return err == 0 && nfound == (int)ARRAY_SIZE(found) ? tap_rtnl_flush4(ns, ifname) : err;
 }
 
 static int route4(enum tap_ns ns, bool add, unsigned char table, unsigned char type,

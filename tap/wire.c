@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "common.h"
 #include "config.h"
 #include "device.h"
@@ -233,14 +234,28 @@ static void wire_send_faulted(struct direction *d, uint8_t *data, const struct f
     wire_emit(d, data, f->len, lines);
 }
 
+static void wire_log_drop(struct direction *d, const char *what, size_t len)
+{
+    char details[96];
+
+    eventlog("wire %s %s drop len=%zu", d->name, what, len);
+    if (wire.capture == NULL)
+        return;
+    snprintf(details, sizeof(details), "%s len=%zu dir=%s", what, len, d->name);
+    pcap_writer_drop(wire.capture, details);
+}
+
 static void wire_release_held(struct direction *d, uint64_t now)
 {
     long held_ms = (long)((now - d->held_since_ns) / NS_PER_MS);
 
-    if (relaxed_load(&wire.carrier_off))
+    if (relaxed_load(&wire.carrier_off)) {
+        /* Its hold is in the log: its end must be too, in both the log and .faults. */
         counter_add(COUNTER_FRAMES_DROPPED_CARRIER, 1);
-    else
+        wire_log_drop(d, "frame.reorder", d->held_frame.len - VNET_LEN);
+    } else {
         wire_send_faulted(d, d->held, &d->held_frame, held_ms);
+    }
     d->held_frame.len = 0;
 }
 
@@ -339,23 +354,18 @@ static bool offloaded(const uint8_t *data)
     return h->gso_type != VIRTIO_NET_HDR_GSO_NONE || (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM);
 }
 
-static bool carries_ip(const uint8_t *data, size_t len)
+/* The length of the IP packet a frame carries, without the padding a short Ethernet
+ * frame has (a NIC pads to 60 bytes); 0 when it carries none. */
+static size_t ip_packet_len(const uint8_t *data, size_t len)
 {
-    const uint8_t *eth = data + VNET_LEN;
+    const uint8_t *eth = data + VNET_LEN, *ip = eth + ETH_LEN;
+    size_t room = len > VNET_LEN + ETH_LEN ? len - VNET_LEN - ETH_LEN : 0, n = 0;
 
-    return len > VNET_LEN + ETH_LEN &&
-           ((eth[12] == 0x08 && eth[13] == 0x00) || (eth[12] == 0x86 && eth[13] == 0xdd));
-}
-
-static void wire_log_drop(struct direction *d, const char *what, size_t len)
-{
-    char details[96];
-
-    eventlog("wire %s %s drop len=%zu", d->name, what, len);
-    if (wire.capture == NULL)
-        return;
-    snprintf(details, sizeof(details), "%s len=%zu dir=%s", what, len, d->name);
-    pcap_writer_drop(wire.capture, details);
+    if (room >= 20 && eth[12] == 0x08 && eth[13] == 0x00)
+        n = (size_t)get16(ip + 2);
+    else if (room >= 40 && eth[12] == 0x86 && eth[13] == 0xdd)
+        n = 40 + (size_t)get16(ip + 4);
+    return n < room ? n : room;
 }
 
 /* Draws loss, dup, corrupt and reorder for a frame, in that order, from the direction's
@@ -369,7 +379,7 @@ static void wire_log_drop(struct direction *d, const char *what, size_t len)
 static bool wire_draw_faults(struct direction *d, uint8_t *data, struct frame *f)
 {
     struct virtio_net_hdr *h = (struct virtio_net_hdr *)data;
-    size_t len = f->len - VNET_LEN;
+    size_t len = f->len - VNET_LEN, ip_len;
 
     if (prng_chance(&d->prng, knob_int(KNOB_FRAME_LOSS))) {
         counter_add(COUNTER_FAULTS_FRAME_LOSS, 1);
@@ -377,8 +387,9 @@ static bool wire_draw_faults(struct direction *d, uint8_t *data, struct frame *f
         return false;
     }
     f->dup = prng_chance(&d->prng, knob_int(KNOB_FRAME_DUP));
-    if (carries_ip(data, f->len) && prng_chance(&d->prng, knob_int(KNOB_FRAME_CORRUPT))) {
-        f->corrupt_bit = (long)prng_below(&d->prng, (len - ETH_LEN) * 8);
+    ip_len = ip_packet_len(data, f->len);
+    if (ip_len > 0 && prng_chance(&d->prng, knob_int(KNOB_FRAME_CORRUPT))) {
+        f->corrupt_bit = (long)prng_below(&d->prng, ip_len * 8); /* the IP packet's bits */
         data[VNET_LEN + ETH_LEN + (size_t)f->corrupt_bit / 8] ^= 0x80 >> (f->corrupt_bit % 8);
         h->flags &= (uint8_t)~VIRTIO_NET_HDR_F_DATA_VALID; /* the receiver must check */
     } else if (d->from->tap) {
