@@ -6,11 +6,14 @@
  */
 #include "knobs.h"
 
+#include <errno.h>
+#include <net/if.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "common.h"
@@ -112,6 +115,32 @@ static bool parse_dhcp(const struct knob_def *k, const char *text, long *num, ch
     return false;
 }
 
+/* A file the run will create or truncate: its directory must exist and be writable, so
+ * a mistyped path is a configuration error rather than a failure once the program runs. */
+static bool output_writable(const char *path, char *why, size_t why_len)
+{
+    char dir[KNOB_TEXT_MAX];
+    const char *slash = strrchr(path, '/');
+
+    if (path[0] == '\0')
+        return true;
+    if (slash == NULL)
+        snprintf(dir, sizeof(dir), ".");
+    else if (slash == path)
+        snprintf(dir, sizeof(dir), "/");
+    else
+        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+    if (slash != NULL && slash[1] == '\0') {
+        snprintf(why, why_len, "'%s' names a directory, not a file", path);
+        return false;
+    }
+    if (access(dir, W_OK | X_OK) != 0) {
+        snprintf(why, why_len, "cannot create '%s': %s", path, strerror(errno));
+        return false;
+    }
+    return true;
+}
+
 /* Checks text and, when it is valid, gives its numeric form. */
 static bool knob_parse(int id, const char *text, long *num, char *why, size_t why_len)
 {
@@ -154,15 +183,24 @@ static bool knob_parse(int id, const char *text, long *num, char *why, size_t wh
         return false;
     case KNOB_PATH:
         return true;
+    case KNOB_OUTPUT:
+        return output_writable(text, why, why_len);
     case KNOB_FAR:
         /* Linux names an interface with 1 to 15 characters (IFNAMSIZ - 1). */
         if (strcmp(text, "gateway") == 0 || strcmp(text, "peer") == 0 ||
-            strcmp(text, "host") == 0 ||
-            (strncmp(text, "iface:", 6) == 0 && strlen(text) > 6 && strlen(text) <= 6 + 15 &&
-             strpbrk(text + 6, " /:") == NULL))
+            strcmp(text, "host") == 0)
             return true;
-        snprintf(why, why_len, "'%s' is not gateway, peer, host or iface:NAME", text);
-        return false;
+        if (strncmp(text, "iface:", 6) != 0 || strlen(text) == 6 || strlen(text) > 6 + 15 ||
+            strpbrk(text + 6, " /:") != NULL) {
+            snprintf(why, why_len, "'%s' is not gateway, peer, host or iface:NAME", text);
+            return false;
+        }
+        if (if_nametoindex(text + 6) == 0) {
+            snprintf(why, why_len, "no network interface %s here (ip link lists them)",
+                     text + 6);
+            return false;
+        }
+        return true;
     case KNOB_TEXT:
         if ((long)strlen(text) <= k->max)
             return true;

@@ -21,6 +21,7 @@ enum knob_type {
     KNOB_MAC,    /* six hex octets separated by colons */
     KNOB_ADDRS,  /* a space-separated list of IP or IP:PORT / [IPv6]:PORT */
     KNOB_PATH,   /* a file path; may be empty */
+    KNOB_OUTPUT, /* a file the run writes; may be empty; its directory must be writable */
     KNOB_TEXT,   /* any text of at most max bytes; may be empty */
     KNOB_FAR,    /* gateway | peer | host | iface:NAME (a network interface's name) */
 };
@@ -53,7 +54,7 @@ enum knob_type {
       "other hosts")                                                                       \
     X(HOST_PORT_OFFSET, "host.port_offset", KNOB_INT, "8000", 0, 64511, NULL, KNOB_HOST,   \
       "added to ports 1-1023 the device binds (80 becomes 8080); 0 turns it off")          \
-    X(TAP_PCAP, "tap.pcap", KNOB_PATH, "", 0, 0, NULL, KNOB_TAP,                           \
+    X(TAP_PCAP, "tap.pcap", KNOB_OUTPUT, "", 0, 0, NULL, KNOB_TAP,                         \
       "capture file of the wire (classic pcap); empty: none")                              \
     X(TAP_FAR, "tap.far", KNOB_FAR, "gateway", 0, 0, NULL, KNOB_TAP,                            \
       "the far side of the wire: gateway | peer | host | iface:NAME")                      \

@@ -483,6 +483,23 @@ static void test_gateway_on_the_host_link(void **state)
                  "2: lease_s: applies to the tap link only, and the link is host");
 }
 
+static void test_tap_far_must_be_a_far_side(void **state)
+{
+    (void)state;
+    expect_error("[tap]\nfar = cable\n", NULL,
+                 "2: far: 'cable' is not gateway, peer, host or iface:NAME");
+    expect_error("[tap]\nfar = iface:nosuch0\n", NULL,
+                 "2: far: no network interface nosuch0 here (ip link lists them)");
+}
+
+static void test_tap_pcap_must_be_writable(void **state)
+{
+    (void)state;
+    expect_error("[tap]\npcap = /nonexistent-dir/x.pcap\n", NULL,
+                 "2: pcap: cannot create '/nonexistent-dir/x.pcap': No such file or directory");
+    expect_error("[tap]\npcap = /tmp/\n", NULL, "2: pcap: '/tmp/' names a directory, not a file");
+}
+
 static void test_frame_fault_in_the_timeline_on_the_host_link(void **state)
 {
     (void)state;
@@ -721,6 +738,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_frame_fault_on_the_host_link),
         cmocka_unit_test(test_gateway_on_the_host_link),
         cmocka_unit_test(test_frame_fault_in_the_timeline_on_the_host_link),
+        cmocka_unit_test(test_tap_far_must_be_a_far_side),
+        cmocka_unit_test(test_tap_pcap_must_be_writable),
         cmocka_unit_test(test_link_tap_without_the_capabilities),
         cmocka_unit_test(test_host_key_on_the_tap_link),
         cmocka_unit_test(test_bad_timeline_event),
