@@ -225,11 +225,7 @@ static void make_far_side(const char *far)
         tap.far_pcap = pcap_open_live(far + 6, 262144, 1, 1, errbuf);
         if (tap.far_pcap == NULL)
             config_error("nsemu: tap link: far = %s: %s", far, errbuf);
-        if (pcap_setnonblock(tap.far_pcap, 1, errbuf) < 0)
-            config_error("nsemu: tap link: far = %s: %s", far, errbuf);
-        /* Only what arrives: without this, the wire would read back its own injections. */
-        pcap_setdirection(tap.far_pcap, PCAP_D_IN);
-        tap.far_fd = pcap_get_selectable_fd(tap.far_pcap);
+        tap.far_fd = pcap_get_selectable_fd(tap.far_pcap); /* the wire sets it up */
     }
 }
 

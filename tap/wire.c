@@ -601,6 +601,8 @@ int wire_start(const struct wire_port *dev, const struct wire_port *far, const c
         atomic_store(&wire.capture, w);
         pthread_atfork(fork_prepare, fork_parent, fork_child);
     }
+    /* A NIC: nonblocking, and only what arrives (or the wire would read back what it
+     * injected). */
     if (far->pcap != NULL && (pcap_setnonblock(far->pcap, 1, errbuf) < 0 ||
                               pcap_setdirection(far->pcap, PCAP_D_IN) < 0))
         return -EIO;
