@@ -71,9 +71,7 @@ static int server_list(struct network_interface *ni, struct addr_port *out, int 
         return n;
     n = netif_dns_servers(ni, out, max);
     n += device_link()->dhcp_dns_servers(ni, out + n, max - n);
-    /* The host's resolvers are on the host's network, not on the device's LAN: on the
-     * tap link the device knows only the servers it was given and DHCP's. */
-    if (device_link() != &tap_link)
+    if (device_link()->host_resolvers)
         n += resolv_conf_servers(out + n, max - n);
     return n;
 }
@@ -87,17 +85,14 @@ static uint16_t query_id(void)
     return id;
 }
 
-/* On the tap link with the built-in gateway (tap/gateway.c), [dns] static.*, dns.mode
- * and dns.delay_ms act at the gateway's DNS server, so every query and answer is a real
- * packet on the wire: the client must not apply them a second time. */
+/* On the tap link with the built-in gateway, [dns] static.*, dns.mode and dns.delay_ms
+ * act at the gateway's DNS server, so every query and answer is a real packet on the
+ * wire: the client must not apply them a second time. */
 static bool gateway_answers(void)
 {
-    char far[16];
+    const struct link_ops *link = device_link();
 
-    if (device_link() != &tap_link)
-        return false;
-    knob_text(KNOB_TAP_FAR, far, sizeof(far));
-    return strcmp(far, "gateway") == 0;
+    return link->far_dns != NULL && link->far_dns();
 }
 
 /* dns.delay_ms: holds an answer back; false when that makes it miss the deadline. */

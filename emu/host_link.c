@@ -180,5 +180,6 @@ const struct link_ops host_link = {
     .down = host_down,
     .bind_address = host_bind_address,
     .source_for = host_source_for,
+    .host_resolvers = true,
     .dhcp_dns_servers = host_dhcp_dns_servers,
 };

@@ -40,6 +40,12 @@ struct link_ops {
      * to let the kernel choose. */
     bool (*source_for)(struct network_interface *ni, const struct sockaddr *dest,
                        struct sockaddr_storage *src, socklen_t *len);
+    /* True when the host's resolvers (dns.resolv_conf) are reachable from the device. */
+    bool host_resolvers;
+    /* True when a server on the link's far side answers [dns] static names and acts out
+     * dns.mode and dns.delay_ms itself (the tap link's built-in gateway), so the DNS
+     * client must not do them a second time. NULL: never. */
+    bool (*far_dns)(void);
     /* DNS servers the link learned for ni (from DHCP), at most max; how many. */
     int (*dhcp_dns_servers)(struct network_interface *ni, struct addr_port *out, int max);
 };

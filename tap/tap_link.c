@@ -537,6 +537,13 @@ static int tap_dhcp_dns_servers(struct network_interface *ni, struct addr_port *
     return n;
 }
 
+/* The host's resolvers are on the host's network, not on the device's LAN; the built-in
+ * gateway's DNS server answers static names and acts out dns.mode and dns.delay_ms. */
+static bool tap_far_dns(void)
+{
+    return tap.far == FAR_GATEWAY;
+}
+
 static void tap_carrier(bool up)
 {
     wire_set_carrier(up);
@@ -552,5 +559,7 @@ const struct link_ops tap_link = {
     .down = tap_down,
     .bind_address = tap_bind_address,
     .source_for = tap_source_for,
+    .host_resolvers = false,
+    .far_dns = tap_far_dns,
     .dhcp_dns_servers = tap_dhcp_dns_servers,
 };
