@@ -108,8 +108,11 @@ static void tap_stop(void)
     remove_namespaces();
 }
 
-static const int cleanup_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGALRM,
-                                      SIGUSR1, SIGUSR2};
+/* Every signal whose default action ends the program, crashes included: a crashed
+ * test should leave no namespaces behind either. */
+static const int cleanup_signals[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT, SIGPIPE, SIGALRM,
+                                      SIGUSR1, SIGUSR2, SIGABRT, SIGSEGV, SIGBUS,  SIGFPE,
+                                      SIGILL,  SIGXCPU, SIGXFSZ};
 
 /* A signal that would end the program: push out the capture, remove the names, then
  * end it as it would have ended (the TAPs go with the process). */

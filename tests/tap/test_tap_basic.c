@@ -2,7 +2,8 @@
  * test_tap_basic.c: the tap link's namespaces and static configuration, against real
  * servers in the peer namespace ([tap] far = peer): the device's eth0 (MAC, MTU), the
  * address set_network puts there, TCP and UDP echo through the wire, and clean-up —
- * at exit, on SIGTERM, and of a SIGKILLed run's leftovers by the next run.
+ * at exit, on SIGTERM, on a crash (abort), and of a SIGKILLed run's leftovers by the
+ * next run.
  * Run by tap_run.sh with NSEMU_LINK=tap and a scenario choosing far = peer.
  */
 #include <setjmp.h>
@@ -188,6 +189,17 @@ static void test_sigterm_removes_the_namespaces(void **state)
     assert_true(nothing_left_of(pid));
 }
 
+static void test_a_crash_removes_the_namespaces(void **state)
+{
+    pid_t pid = start_child("abort");
+    int status;
+
+    (void)state;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+    assert_true(nothing_left_of(pid));
+}
+
 static void test_the_next_run_removes_a_killed_runs_leftovers(void **state)
 {
     pid_t killed = start_child("wait"), next;
@@ -214,6 +226,8 @@ static int child(const char *how)
         return 3;
     if (strcmp(how, "wait") == 0)
         pause();
+    if (strcmp(how, "abort") == 0)
+        abort();
     return 0;
 }
 
@@ -226,6 +240,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_udp_echo_with_a_server_in_the_peer_namespace),
         cmocka_unit_test(test_exit_removes_the_namespaces),
         cmocka_unit_test(test_sigterm_removes_the_namespaces),
+        cmocka_unit_test(test_a_crash_removes_the_namespaces),
         cmocka_unit_test(test_the_next_run_removes_a_killed_runs_leftovers),
     };
 
