@@ -246,11 +246,20 @@ static void connect_end_on_loop(void *arg)
     release(ni);
 }
 
+/* Ends a connect (or comeback) whose link bring-up returned up_r: the status on the stack
+ * thread, and, when the link came up but the connect failed after all (the AP or the
+ * cable went while DHCP ran), the link taken down again. */
+static void connect_finish(struct connect_end *e, nsapi_error_t up_r)
+{
+    stack_run_sync(connect_end_on_loop, e);
+    if (up_r == NSAPI_ERROR_OK && e->r != NSAPI_ERROR_OK)
+        device_link()->down(e->ni, false);
+}
+
 nsapi_error_t netif_connect(struct network_interface *ni)
 {
     struct connect_end e = {ni, NSAPI_ERROR_OK, false};
-    nsapi_error_t r;
-    bool link_up;
+    nsapi_error_t r, up_r = NSAPI_ERROR_DEVICE_ERROR; /* not up: nothing to take down */
 
     if (ni->kind == NETIF_WIFI) {
         r = wifi_check_credentials(ni); /* no SSID, a password of the wrong length */
@@ -268,11 +277,8 @@ nsapi_error_t netif_connect(struct network_interface *ni)
     if (ni->kind == NETIF_WIFI)
         e.r = wifi_associate(ni);
     if (e.r == NSAPI_ERROR_OK)
-        e.r = device_link()->up(ni);
-    link_up = e.r == NSAPI_ERROR_OK;
-    stack_run_sync(connect_end_on_loop, &e);
-    if (link_up && e.r != NSAPI_ERROR_OK)
-        device_link()->down(ni, false); /* the AP or the cable went while DHCP ran */
+        up_r = e.r = device_link()->up(ni);
+    connect_finish(&e, up_r);
     return e.r;
 }
 
@@ -420,17 +426,13 @@ static void *resume_interface(void *arg)
     struct connect_end e = {ni, NSAPI_ERROR_OK, true};
 
     if (!device_link_down() && claim(ni, true) == NSAPI_ERROR_OK) {
-        bool link_up = false;
+        nsapi_error_t up_r = NSAPI_ERROR_NO_SSID;
 
-        if (ni->kind == NETIF_WIFI && !wifi_associated(ni)) {
-            e.r = NSAPI_ERROR_NO_SSID; /* its AP went while the cable was out */
-        } else {
-            e.r = device_link()->up(ni);
-            link_up = e.r == NSAPI_ERROR_OK;
-        }
-        stack_run_sync(connect_end_on_loop, &e);
-        if (link_up && e.r != NSAPI_ERROR_OK)
-            device_link()->down(ni, false);
+        if (ni->kind == NETIF_WIFI && !wifi_associated(ni))
+            e.r = up_r; /* its AP went while the cable was out */
+        else
+            up_r = e.r = device_link()->up(ni);
+        connect_finish(&e, up_r);
     }
     netif_unref(ni);
     return NULL;

@@ -37,6 +37,7 @@ static const uint8_t far_mac[6] = {0x02, 0x00, 0x0a, 0x00, 0x02, 0x02};
 
 static struct {
     pid_t owner; /* the process that made it all: a forked child must not remove it */
+    uint8_t mac[6]; /* the device's, [device] mac (a start-up knob) */
     enum far_kind far;
     int dev_fd, far_fd;
     pcap_t *far_pcap;
@@ -144,7 +145,7 @@ static void fail(const char *what, int err)
     config_error("nsemu: tap link: %s: %s (see nsemu doctor)", what, strerror(-err));
 }
 
-static void parse_mac(uint8_t mac[6])
+static void parse_mac(uint8_t mac[6]) /* once, at start: tap.mac */
 {
     char text[32];
     unsigned m[6];
@@ -237,7 +238,6 @@ static void tap_start(void)
     struct wire_port dev = {.name = "device", .tap = true};
     struct wire_port far = {.name = "far", .tap = true};
     char far_text[80], pcap_path[CONFIG_PATH_MAX];
-    uint8_t mac[6];
     int r;
 
     tap.owner = getpid();
@@ -253,8 +253,8 @@ static void tap_start(void)
     tap.dev_fd = tap_ns_open_tap(TAP_NS_DEVICE, "eth0");
     if (tap.dev_fd < 0)
         fail("cannot open the device's TAP", tap.dev_fd);
-    parse_mac(mac);
-    r = lan_link_up(TAP_NS_DEVICE, "eth0", mac);
+    parse_mac(tap.mac);
+    r = lan_link_up(TAP_NS_DEVICE, "eth0", tap.mac);
     if (r < 0)
         fail("cannot bring the device's eth0 up", r);
     knob_text(KNOB_TAP_FAR, far_text, sizeof(far_text));
@@ -308,7 +308,7 @@ static void announce_address(struct in_addr addr)
     if (fd < 0)
         return;
     to.sll_ifindex = tap_ns_ifindex(TAP_NS_DEVICE, "eth0");
-    parse_mac(arp + 8);
+    memcpy(arp + 8, tap.mac, 6);
     memcpy(arp + 14, &addr, 4);
     memcpy(arp + 24, &addr, 4); /* sender and target: the address itself */
     if (to.sll_ifindex > 0)
@@ -471,7 +471,7 @@ static nsapi_error_t tap_up(struct network_interface *ni)
     pthread_mutex_lock(&tap.up_lock);
     hand_eth0(ni, false);
     if (dhcp) {
-        parse_mac(cfg.mac);
+        memcpy(cfg.mac, tap.mac, 6);
         cfg.timeout_ms = knob_int(KNOB_DEVICE_DHCP_TIMEOUT_MS);
         cfg.seed = config_get()->seed;
         r = dhcp_client_start(&cfg, &lease, &client);
